@@ -1,0 +1,221 @@
+import { makeOp, type Op, type VjpContext } from "./op";
+import { add } from "./ops/binary";
+import { identity } from "./ops/movement";
+import { formatShape, shapesEqual } from "./shape";
+import { backward, Tape, withoutTapes, withTape } from "./tape";
+import { onesLike, Tensor, zerosLike, type TensorLike } from "./tensor";
+
+/**
+ * A tensor, or arrays and plain objects of them, nested to any depth (a "pytree"):
+ * for example a model's parameters as `{ "hidden.W": W1, "hidden.b": b1 }`.
+ */
+export type TensorTree = Tensor | readonly TensorTree[] | { readonly [key: string]: TensorTree };
+
+/**
+ * The gradient of an argument: the same structure with a gradient tensor in place of
+ * each tensor, and `null` in place of anything else (a number, a string, a function).
+ */
+export type GradientOf<T> = T extends Tensor
+  ? Tensor
+  : T extends readonly unknown[]
+    ? { -readonly [K in keyof T]: GradientOf<T[K]> }
+    : T extends (...args: any[]) => any
+      ? null
+      : T extends object
+        ? { -readonly [K in keyof T]: GradientOf<T[K]> }
+        : null;
+
+/** What `valueAndGrad(f)` returns for a call: the value of `f` and one gradient per argument. */
+export interface ValueAndGradients<Args extends unknown[]> {
+  value: Tensor;
+  grads: GradientOf<Args>;
+}
+
+/**
+ * Turns a scalar-valued function into one that returns its value and its gradient with
+ * respect to every tensor in its arguments. `grads[i]` mirrors `args[i]`: a tensor for a
+ * tensor, the same nesting for arrays and objects of tensors, `null` for anything else.
+ * A gradient is zero where the value does not depend on that input.
+ *
+ * @example
+ * ```ts
+ * const f = (W: Tensor, x: Tensor) => sum(tanh(matmul(W, x)));
+ * const { value, grads: [dW, dx] } = valueAndGrad(f)(W, x);
+ * ```
+ */
+export function valueAndGrad<Args extends unknown[]>(
+  f: (...args: Args) => Tensor,
+): (...args: Args) => ValueAndGradients<Args> {
+  return (...args: Args) => {
+    const tape = new Tape();
+    const watched = mapTensors(args, (x) => watchArgument(tape, x)) as Args;
+    const value = withTape(tape, () => f(...watched));
+    if (!(value instanceof Tensor)) {
+      throw new Error(`valueAndGrad: the function returned ${String(value)}; it must return a scalar Tensor`);
+    }
+    if (value.size !== 1) {
+      throw new Error(
+        `valueAndGrad: the function returned a tensor of shape ${formatShape(value.shape)}, but a gradient needs ` +
+          `a scalar; reduce it (for example with sum or mean), or use vjp(f, ...) and pass a cotangent`,
+      );
+    }
+    const cotangents = backward(tape, [[value, onesLike(value)]], add);
+    tape.entries.length = 0; // release what the tape held as soon as the gradients exist
+    const grads = mapTensors(watched, (x) => cotangents.get(x) ?? zerosLike(x), () => null);
+    return { value, grads: grads as GradientOf<Args> };
+  };
+}
+
+/**
+ * Turns a scalar-valued function into one that returns its gradients alone, one per
+ * argument (see {@link valueAndGrad}).
+ *
+ * @example
+ * ```ts
+ * const [dx] = grad((x: Tensor) => sum(square(x)))(tensor([1, 2, 3])); // [2, 4, 6]
+ * const d2 = grad((x: Tensor) => sum(grad((y: Tensor) => sum(exp(y)))(x)[0]));  // second derivative
+ * ```
+ */
+export function grad<Args extends unknown[]>(f: (...args: Args) => Tensor): (...args: Args) => GradientOf<Args> {
+  const withValue = valueAndGrad(f);
+  return (...args: Args) => withValue(...args).grads;
+}
+
+/** What {@link vjp} returns: the output, and the function that pulls a cotangent back. */
+export interface VjpResult<Args extends unknown[], Out extends TensorTree> {
+  out: Out;
+  /** Maps a cotangent of `out` (same structure and shapes) to one gradient per primal. */
+  pullback(cotangent: Out): GradientOf<Args>;
+}
+
+/**
+ * Evaluates `f` at `primals` and returns its output with a pullback: for any cotangent
+ * `u` of the output's shape, `pullback(u)` gives `uᵀJ` for each primal. Works for outputs
+ * of any shape, and for arrays and objects of tensors; the pullback may be called many times.
+ *
+ * @example
+ * ```ts
+ * const { out, pullback } = vjp((x: Tensor) => mul(x, x), tensor([1, 2, 3]));
+ * const [dx] = pullback(tensor([1, 0, 1])); // [2, 0, 6]
+ * ```
+ */
+export function vjp<Args extends unknown[], Out extends TensorTree>(
+  f: (...args: Args) => Out,
+  ...primals: Args
+): VjpResult<Args, Out> {
+  const tape = new Tape();
+  const watched = mapTensors(primals, (x) => watchArgument(tape, x)) as Args;
+  const out = withTape(tape, () => f(...watched));
+  const outputs = collectTensors(out);
+  if (outputs.length === 0) {
+    throw new Error("vjp: the function returned no tensor; it must return a Tensor, or arrays or objects of them");
+  }
+  const pullback = (cotangent: Out): GradientOf<Args> => {
+    const seeds = collectTensors(cotangent);
+    if (seeds.length !== outputs.length) {
+      throw new Error(`vjp: the cotangent holds ${seeds.length} tensor(s), but the output holds ${outputs.length}; give one per output, in the same structure`);
+    }
+    seeds.forEach((seed, i) => {
+      if (!shapesEqual(seed.shape, outputs[i].shape) || seed.dtype !== outputs[i].dtype) {
+        throw new Error(
+          `vjp: cotangent ${i} has shape ${formatShape(seed.shape)} (${seed.dtype}), ` +
+            `but output ${i} has shape ${formatShape(outputs[i].shape)} (${outputs[i].dtype}); they must match`,
+        );
+      }
+    });
+    const cotangents = backward(tape, outputs.map((o, i) => [o, seeds[i]] as const), add);
+    return mapTensors(watched, (x) => cotangents.get(x) ?? zerosLike(x), () => null) as GradientOf<Args>;
+  };
+  return { out, pullback };
+}
+
+/**
+ * Runs `fn` without recording anything on any tape: its results are constants to every
+ * gradient. Use it for evaluation, metrics and parameter updates.
+ *
+ * @example
+ * ```ts
+ * const accuracy = noGrad(() => mean(equal(predictions, labels)));
+ * ```
+ */
+export function noGrad<T>(fn: () => T): T {
+  return withoutTapes(fn);
+}
+
+/**
+ * The same values as `x`, but a constant to every gradient: no gradient flows through it.
+ *
+ * @example
+ * ```ts
+ * grad((x: Tensor) => sum(mul(x, stopGradient(x))))(tensor([3])); // [3], not [6]
+ * ```
+ */
+export function stopGradient(x: Tensor): Tensor {
+  return new Tensor(x.data, x.shape);
+}
+
+/**
+ * Gives a function of tensors a vjp of your own: `forward` computes the output (with any
+ * tensor ops; they are not recorded), and `vjp(g, { inputs, out })` returns one gradient
+ * per input. Use it where a composite's own derivative is unstable or slow; unlike
+ * {@link defineOp} it does not register the op by name.
+ *
+ * @example
+ * ```ts
+ * // log(1 + exp(x)) computed stably; its derivative is sigmoid(x).
+ * const softplus = customVjp(
+ *   (x) => add(relu(x), log(add(1, exp(neg(abs(x)))))),
+ *   (g, { inputs: [x] }) => [mul(g, sigmoid(x))],
+ *   { name: "softplus" },
+ * );
+ * ```
+ */
+export function customVjp(
+  forward: (...inputs: Tensor[]) => Tensor,
+  vjpRule: (g: Tensor, context: VjpContext<void>) => readonly (Tensor | null)[],
+  options: { name?: string } = {},
+): Op<void> {
+  return makeOp<void>({
+    name: options.name ?? (forward.name || "customVjp"),
+    forward: (inputs) => forward(...inputs),
+    vjp: vjpRule,
+  });
+}
+
+/**
+ * A fresh tensor that stands for `x` inside a differentiated function: watched by `tape`,
+ * and connected to `x` on any outer tape, so that outer gradients flow through it.
+ */
+function watchArgument(tape: Tape, x: Tensor): Tensor {
+  const watched = identity(x);
+  tape.watch(watched);
+  return watched;
+}
+
+/** Rebuilds `tree` with `onTensor` applied to each tensor and `onOther` to other leaves (kept by default). */
+export function mapTensors(
+  tree: unknown,
+  onTensor: (x: Tensor) => unknown,
+  onOther: (value: unknown) => unknown = (value) => value,
+): unknown {
+  if (tree instanceof Tensor) return onTensor(tree);
+  if (Array.isArray(tree)) return tree.map((item) => mapTensors(item, onTensor, onOther));
+  if (isPlainObject(tree)) {
+    return Object.fromEntries(Object.entries(tree).map(([key, item]) => [key, mapTensors(item, onTensor, onOther)]));
+  }
+  return onOther(tree);
+}
+
+/** The tensors in `tree`, in the order `mapTensors` visits them. */
+export function collectTensors(tree: unknown): Tensor[] {
+  const found: Tensor[] = [];
+  mapTensors(tree, (x) => found.push(x));
+  return found;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+

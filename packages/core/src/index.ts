@@ -1,0 +1,61 @@
+/**
+ * tapegrad's core: immutable tensors over scijs ndarray, a gradient tape, differentiable
+ * ops each defined with its vector-Jacobian product, custom ops, and gradient APIs.
+ *
+ * @example
+ * ```ts
+ * import { tensor, matmul, add, tanh, sum, valueAndGrad } from "@tapegrad/core";
+ *
+ * const loss = (W: Tensor, b: Tensor, x: Tensor) => sum(tanh(add(matmul(W, x), b)));
+ * const { value, grads: [dW, db] } = valueAndGrad(loss)(W, b, x);
+ * ```
+ *
+ * @module @tapegrad/core
+ */
+export { Tensor, tensor, zeros, ones, full, eye, zerosLike, onesLike, isNdArray } from "./tensor";
+export type { NestedArray, TensorInput, TensorLike, TensorOptions } from "./tensor";
+export type { DType, TypedArray } from "./dtype";
+export { Random, randn, uniform, type RandomOptions } from "./random";
+export {
+  broadcastShapes,
+  formatShape,
+  normalizeAxes,
+  normalizeAxis,
+  reductionAxes,
+  shapesEqual,
+  sizeOf,
+  stridesOf,
+  type Shape,
+} from "./shape";
+
+export { defineOp, registeredOps, type Op, type OpDefinition, type VjpContext } from "./op";
+export { Tape, type TapeEntry } from "./tape";
+export {
+  valueAndGrad,
+  grad,
+  vjp,
+  noGrad,
+  stopGradient,
+  customVjp,
+  type TensorTree,
+  type GradientOf,
+  type ValueAndGradients,
+  type VjpResult,
+} from "./grad";
+
+export { neg, exp, log, sqrt, square, pow, tanh, sigmoid, relu, abs, sign, step } from "./ops/elementwise";
+export { add, sub, mul, div, equal } from "./ops/binary";
+export { sum, mean, max } from "./ops/reduce";
+export { reshape, transpose, broadcastTo, astype, identity, unbroadcast } from "./ops/movement";
+export { matmul, type MatmulOptions } from "./ops/linalg";
+export { softmax, logSoftmax } from "./ops/softmax";
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  sigmoidCrossEntropy,
+  softmaxCrossEntropy,
+  mse,
+  type Reduction,
+  type LossOptions,
+  type SoftmaxCrossEntropyOptions,
+} from "./ops/losses";

@@ -1,0 +1,60 @@
+import { defineOp, type Op } from "../op";
+import { mapBinary } from "../kernels/elementwise";
+import { neg } from "./elementwise";
+import { unbroadcast } from "./movement";
+
+// Element-wise functions of two tensors, with numpy broadcasting. Each vjp sums its
+// gradient back to its input's shape with `unbroadcast`, and skips inputs that need none.
+
+/** x + y, broadcasting. @example `add(tensor([[1], [2]]), tensor([10, 20])) // [[11, 21], [12, 22]]` */
+export const add: Op = defineOp({
+  name: "add",
+  inputNames: ["x", "y"],
+  forward: ([x, y]) => mapBinary("add", x, y, (a, b) => a + b),
+  vjp: (g, { inputs: [x, y] }) => [unbroadcast(g, x.shape), unbroadcast(g, y.shape)],
+});
+
+/** x − y, broadcasting. @example `sub(tensor([5, 7]), 1) // [4, 6]` */
+export const sub: Op = defineOp({
+  name: "sub",
+  inputNames: ["x", "y"],
+  forward: ([x, y]) => mapBinary("sub", x, y, (a, b) => a - b),
+  vjp: (g, { inputs: [x, y], needsGrad }) => [
+    unbroadcast(g, x.shape),
+    needsGrad[1] ? unbroadcast(neg(g), y.shape) : null,
+  ],
+});
+
+/** x · y element-wise, broadcasting. @example `mul(tensor([1, 2]), 3) // [3, 6]` */
+export const mul: Op = defineOp({
+  name: "mul",
+  inputNames: ["x", "y"],
+  forward: ([x, y]) => mapBinary("mul", x, y, (a, b) => a * b),
+  vjp: (g, { inputs: [x, y], needsGrad }) => [
+    needsGrad[0] ? unbroadcast(mul(g, y), x.shape) : null,
+    needsGrad[1] ? unbroadcast(mul(g, x), y.shape) : null,
+  ],
+});
+
+/** x / y element-wise, broadcasting. d/dy = −x/y² = −out/y. @example `div(tensor([1, 2]), 4) // [0.25, 0.5]` */
+export const div: Op = defineOp({
+  name: "div",
+  inputNames: ["x", "y"],
+  forward: ([x, y]) => mapBinary("div", x, y, (a, b) => a / b),
+  vjp: (g, { inputs: [x, y], out, needsGrad }) => [
+    needsGrad[0] ? unbroadcast(div(g, y), x.shape) : null,
+    needsGrad[1] ? unbroadcast(neg(mul(g, div(out, y))), y.shape) : null,
+  ],
+});
+
+/**
+ * 1 where x equals y, else 0, element-wise with broadcasting. A comparison: no gradient
+ * flows through it.
+ * @example `equal(tensor([1, 2, 3]), 2) // [0, 1, 0]`
+ */
+export const equal: Op = defineOp({
+  name: "equal",
+  inputNames: ["x", "y"],
+  forward: ([x, y]) => mapBinary("equal", x, y, (a, b) => (a === b ? 1 : 0)),
+  vjp: () => [null, null],
+});

@@ -1,0 +1,129 @@
+import type { OpDefinition } from "./op";
+import { formatShape, shapesEqual } from "./shape";
+import { Tensor } from "./tensor";
+
+/** One recorded op application: which op, on what, with which attributes, giving what. */
+export interface TapeEntry {
+  readonly op: OpDefinition<any>;
+  readonly inputs: readonly Tensor[];
+  readonly out: Tensor;
+  readonly attrs: unknown;
+}
+
+/**
+ * A recording of op applications in execution order. A tape tracks the tensors it was
+ * asked to watch and every tensor computed from them while it was active; ops on
+ * untracked tensors only are not recorded. The backward pass is a reverse loop over
+ * `entries`. Tapes nest: an op is recorded on every active tape that tracks one of its
+ * inputs, so the backward pass of an inner tape is itself recorded on the outer ones,
+ * which is what makes gradients of gradients work.
+ */
+export class Tape {
+  readonly entries: TapeEntry[] = [];
+  private readonly tracked = new WeakSet<Tensor>();
+
+  /** Starts tracking `x`: everything computed from it while this tape is active is recorded. */
+  watch(x: Tensor): void {
+    this.tracked.add(x);
+  }
+
+  /** Whether `x` is watched by this tape or was computed from a watched tensor. */
+  tracks(x: Tensor): boolean {
+    return this.tracked.has(x);
+  }
+}
+
+let activeTapes: readonly Tape[] = [];
+
+/** Records an op application on every active tape that tracks one of its inputs. */
+export function record(op: OpDefinition<any>, inputs: readonly Tensor[], out: Tensor, attrs: unknown): void {
+  for (const tape of activeTapes) {
+    if (inputs.some((x) => tape.tracks(x))) {
+      tape.entries.push({ op, inputs, out, attrs });
+      tape.watch(out);
+    }
+  }
+}
+
+/** Runs `fn` with `tape` active (inside any tapes already active). */
+export function withTape<T>(tape: Tape, fn: () => T): T {
+  const saved = activeTapes;
+  activeTapes = [...saved, tape];
+  try {
+    return fn();
+  } finally {
+    activeTapes = saved;
+  }
+}
+
+/** Runs `fn` with no tape active: nothing it computes is recorded. */
+export function withoutTapes<T>(fn: () => T): T {
+  const saved = activeTapes;
+  activeTapes = [];
+  try {
+    return fn();
+  } finally {
+    activeTapes = saved;
+  }
+}
+
+/**
+ * The reverse loop: propagates the seed cotangents back through `tape` and returns the
+ * cotangent of every tracked tensor reached. Each vjp result is checked (one gradient
+ * per input, each of its input's shape and dtype). `accumulate` adds two cotangents of
+ * the same tensor (fan-out); it is passed in so that this file knows no op by name.
+ */
+export function backward(
+  tape: Tape,
+  seeds: ReadonlyArray<readonly [Tensor, Tensor]>,
+  accumulate: (a: Tensor, b: Tensor) => Tensor,
+): Map<Tensor, Tensor> {
+  const cotangents = new Map<Tensor, Tensor>();
+  const addCotangent = (x: Tensor, g: Tensor): void => {
+    const existing = cotangents.get(x);
+    cotangents.set(x, existing === undefined ? g : accumulate(existing, g));
+  };
+  for (const [x, g] of seeds) addCotangent(x, g);
+
+  for (let i = tape.entries.length - 1; i >= 0; i--) {
+    const { op, inputs, out, attrs } = tape.entries[i];
+    const g = cotangents.get(out);
+    if (g === undefined) continue;
+    cotangents.delete(out);
+    const needsGrad = inputs.map((x) => tape.tracks(x));
+    const grads = op.vjp(g, { inputs, out, attrs, needsGrad });
+    checkVjpResult(op, inputs, grads);
+    for (let j = 0; j < inputs.length; j++) {
+      const gradient = grads[j];
+      if (gradient !== null && needsGrad[j]) addCotangent(inputs[j], gradient);
+    }
+  }
+  return cotangents;
+}
+
+function checkVjpResult(op: OpDefinition<any>, inputs: readonly Tensor[], grads: unknown): asserts grads is readonly (Tensor | null)[] {
+  if (!Array.isArray(grads) || grads.length !== inputs.length) {
+    const got = Array.isArray(grads) ? `${grads.length} gradients` : String(grads);
+    throw new Error(
+      `vjp of op '${op.name}' returned ${got} for its ${inputs.length} input(s); ` +
+        `return an array with one gradient per input, in order, and null for an input without one`,
+    );
+  }
+  grads.forEach((gradient: unknown, j) => {
+    const input = inputs[j];
+    const label = `input ${j}${op.inputNames?.[j] ? ` ('${op.inputNames[j]}')` : ""}`;
+    if (gradient === null) return;
+    if (!(gradient instanceof Tensor)) {
+      throw new Error(`vjp of op '${op.name}' returned ${String(gradient)} for ${label}; expected a Tensor or null`);
+    }
+    if (!shapesEqual(gradient.shape, input.shape)) {
+      throw new Error(
+        `vjp of op '${op.name}' returned a gradient of shape ${formatShape(gradient.shape)} for ${label}, ` +
+          `whose shape is ${formatShape(input.shape)}`,
+      );
+    }
+    if (gradient.dtype !== input.dtype) {
+      throw new Error(`vjp of op '${op.name}' returned a ${gradient.dtype} gradient for ${label}, which is ${input.dtype}`);
+    }
+  });
+}

@@ -1,0 +1,8 @@
+/**
+ * Helpers for testing code written with tapegrad: gradient checking by finite
+ * differences and tensor comparison.
+ *
+ * @module @tapegrad/core/testing
+ */
+export { gradcheck, type GradcheckOptions, type GradcheckResult, type InputCheck } from "./gradcheck";
+export { allClose, assertAllClose, type Tolerance } from "./all-close";
