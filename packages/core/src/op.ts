@@ -45,7 +45,7 @@ export interface Op<A = void> {
   readonly definition: OpDefinition<A>;
 }
 
-const registry = new Map<string, OpDefinition<any>>();
+const registry = new Map<string, Op<any>>();
 
 /**
  * Defines a differentiable op from a forward computation and its vjp, and registers it
@@ -74,15 +74,16 @@ export function defineOp<A = void>(definition: OpDefinition<A>): Op<A> {
   if (typeof definition.forward !== "function" || typeof definition.vjp !== "function") {
     throw new Error(`defineOp: op '${definition.name}' needs a forward function and a vjp function`);
   }
-  registry.set(definition.name, definition);
-  return makeOp(definition);
+  const op = makeOp(definition);
+  registry.set(definition.name, op);
+  return op;
 }
 
 /**
  * Every op defined so far, by name: the built-ins and those made with {@link defineOp}.
  * The test suite gradchecks each of them.
  */
-export function registeredOps(): ReadonlyMap<string, OpDefinition<any>> {
+export function registeredOps(): ReadonlyMap<string, Op<any>> {
   return registry;
 }
 
