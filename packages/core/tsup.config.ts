@@ -6,5 +6,6 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  splitting: true, // one shared chunk, so "./testing" and "." share one Tensor class and one op registry in CJS too
   target: "es2022",
 });

@@ -43,12 +43,12 @@ export interface ValueAndGradients<Args extends unknown[]> {
  * const { value, grads: [dW, dx] } = valueAndGrad(f)(W, x);
  * ```
  */
-export function valueAndGrad<Args extends unknown[]>(
-  f: (...args: Args) => Tensor,
-): (...args: Args) => ValueAndGradients<Args> {
-  return (...args: Args) => {
+export function valueAndGrad(f: (...args: Tensor[]) => Tensor): (...args: Tensor[]) => { value: Tensor; grads: Tensor[] };
+export function valueAndGrad<Args extends unknown[]>(f: (...args: Args) => Tensor): (...args: Args) => ValueAndGradients<Args>;
+export function valueAndGrad(f: (...args: any[]) => Tensor): (...args: any[]) => { value: Tensor; grads: any } {
+  return (...args: any[]) => {
     const tape = new Tape();
-    const watched = mapTensors(args, (x) => watchArgument(tape, x)) as Args;
+    const watched = mapTensors(args, (x) => watchArgument(tape, x)) as any[];
     const value = withTape(tape, () => f(...watched));
     if (!(value instanceof Tensor)) {
       throw new Error(`valueAndGrad: the function returned ${String(value)}; it must return a scalar Tensor`);
@@ -62,7 +62,7 @@ export function valueAndGrad<Args extends unknown[]>(
     const cotangents = backward(tape, [[value, onesLike(value)]], add);
     tape.entries.length = 0; // release what the tape held as soon as the gradients exist
     const grads = mapTensors(watched, (x) => cotangents.get(x) ?? zerosLike(x), () => null);
-    return { value, grads: grads as GradientOf<Args> };
+    return { value, grads };
   };
 }
 
@@ -76,9 +76,11 @@ export function valueAndGrad<Args extends unknown[]>(
  * const d2 = grad((x: Tensor) => sum(grad((y: Tensor) => sum(exp(y)))(x)[0]));  // second derivative
  * ```
  */
-export function grad<Args extends unknown[]>(f: (...args: Args) => Tensor): (...args: Args) => GradientOf<Args> {
+export function grad(f: (...args: Tensor[]) => Tensor): (...args: Tensor[]) => Tensor[];
+export function grad<Args extends unknown[]>(f: (...args: Args) => Tensor): (...args: Args) => GradientOf<Args>;
+export function grad(f: (...args: any[]) => Tensor): (...args: any[]) => any {
   const withValue = valueAndGrad(f);
-  return (...args: Args) => withValue(...args).grads;
+  return (...args: any[]) => withValue(...args).grads;
 }
 
 /** What {@link vjp} returns: the output, and the function that pulls a cotangent back. */

@@ -143,7 +143,7 @@ describe("the engine checks every vjp's result", () => {
 
   it("refuses a second op with the same name, and a definition without a vjp", () => {
     expect(() => defineOp({ name: "mul", forward: ([x]) => x, vjp: (g) => [g] })).toThrow(/an op named 'mul' is already defined/);
-    expect(() => defineOp({ name: "noVjp", forward: ([x]) => x } as never)).toThrow(/needs a forward function and a vjp function/);
+    expect(() => defineOp({ name: "noVjp", forward: ([x]: readonly Tensor[]) => x } as never)).toThrow(/needs a forward function and a vjp function/);
   });
 
   it("checks the number of inputs and that forward returns a tensor", () => {

@@ -71,7 +71,7 @@ describe("constructors", () => {
   });
 
   it("randn has the requested mean and standard deviation", () => {
-    const x = randn([20000], { seed: 3, mean: 1, std: 2 }).data;
+    const x = Array.from(randn([20000], { seed: 3, mean: 1, std: 2 }).data);
     const m = x.reduce((a, b) => a + b, 0) / x.length;
     const sd = Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / x.length);
     expect(Math.abs(m - 1)).toBeLessThan(0.05);
