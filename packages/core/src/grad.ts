@@ -27,7 +27,9 @@ export type GradientOf<T> = T extends Tensor
 
 /** What `valueAndGrad(f)` returns for a call: the value of `f` and one gradient per argument. */
 export interface ValueAndGradients<Args extends unknown[]> {
+  /** The value of the function: a tensor with one element. */
   value: Tensor;
+  /** One gradient per argument, mirroring its structure. */
   grads: GradientOf<Args>;
 }
 
@@ -43,7 +45,7 @@ export interface ValueAndGradients<Args extends unknown[]> {
  * const { value, grads: [dW, dx] } = valueAndGrad(f)(W, x);
  * ```
  */
-export function valueAndGrad(f: (...args: Tensor[]) => Tensor): (...args: Tensor[]) => { value: Tensor; grads: Tensor[] };
+export function valueAndGrad(f: (...args: Tensor[]) => Tensor): (...args: Tensor[]) => ValueAndGradients<Tensor[]>;
 export function valueAndGrad<Args extends unknown[]>(f: (...args: Args) => Tensor): (...args: Args) => ValueAndGradients<Args>;
 export function valueAndGrad(f: (...args: any[]) => Tensor): (...args: any[]) => { value: Tensor; grads: any } {
   return (...args: any[]) => {
@@ -85,6 +87,7 @@ export function grad(f: (...args: any[]) => Tensor): (...args: any[]) => any {
 
 /** What {@link vjp} returns: the output, and the function that pulls a cotangent back. */
 export interface VjpResult<Args extends unknown[], Out extends TensorTree> {
+  /** The function's output at the primals. */
   out: Out;
   /** Maps a cotangent of `out` (same structure and shapes) to one gradient per primal. */
   pullback(cotangent: Out): GradientOf<Args>;

@@ -29,7 +29,6 @@ export {
 } from "./shape";
 
 export { defineOp, registeredOps, type Op, type OpDefinition, type VjpContext } from "./op";
-export { Tape, type TapeEntry } from "./tape";
 export {
   valueAndGrad,
   grad,

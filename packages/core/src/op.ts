@@ -7,9 +7,13 @@ import type { DType } from "./dtype";
  * inputs need a gradient at all (a rule may return `null` for the others to save work).
  */
 export interface VjpContext<A> {
+  /** The op's inputs, in order. */
   readonly inputs: readonly Tensor[];
+  /** The op's output. */
   readonly out: Tensor;
+  /** The attributes the op was applied with. */
   readonly attrs: A;
+  /** Whether each input needs a gradient; a rule may return `null` where it does not. */
   readonly needsGrad: readonly boolean[];
 }
 
@@ -28,7 +32,9 @@ export interface OpDefinition<A = void> {
   readonly name: string;
   /** Names of the inputs, for error messages; their count fixes the op's arity. */
   readonly inputNames?: readonly string[];
+  /** Computes the output from the inputs; nothing it does is recorded. */
   forward(inputs: readonly Tensor[], attrs: A): Tensor;
+  /** Returns one gradient per input (or `null`) given `g`, the gradient of the output. */
   vjp(g: Tensor, context: VjpContext<A>): readonly (Tensor | null)[];
 }
 
@@ -82,6 +88,7 @@ export function defineOp<A = void>(definition: OpDefinition<A>): Op<A> {
 /**
  * Every op defined so far, by name: the built-ins and those made with {@link defineOp}.
  * The test suite gradchecks each of them.
+ * @example `[...registeredOps().keys()] // ["neg", "exp", …, "matmul", …]`
  */
 export function registeredOps(): ReadonlyMap<string, Op<any>> {
   return registry;

@@ -7,14 +7,20 @@
 /** A tensor's shape: one non-negative integer per axis, outermost first. */
 export type Shape = readonly number[];
 
-/** The number of elements of a tensor of this shape (1 for a scalar of shape `[]`). */
+/**
+ * The number of elements of a tensor of this shape (1 for a scalar of shape `[]`).
+ * @example `sizeOf([2, 3]) // 6`
+ */
 export function sizeOf(shape: Shape): number {
   let size = 1;
   for (const dim of shape) size *= dim;
   return size;
 }
 
-/** Row-major (C-order) strides of a contiguous array of this shape. */
+/**
+ * Row-major (C-order) strides of a contiguous array of this shape.
+ * @example `stridesOf([2, 3, 4]) // [12, 4, 1]`
+ */
 export function stridesOf(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let stride = 1;
@@ -25,14 +31,20 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
-/** Whether two shapes are the same. */
+/**
+ * Whether two shapes are the same.
+ * @example `shapesEqual([2, 3], [2, 3]) // true`
+ */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-/** A shape as it appears in error messages: `[2, 3]`. */
+/**
+ * A shape as it appears in error messages: `[2, 3]`.
+ * @example `formatShape([2, 3]) // "[2, 3]"`
+ */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(", ")}]`;
 }
@@ -47,6 +59,7 @@ export function checkShape(opName: string, shape: Shape): void {
 /**
  * The shape two shapes broadcast to, by numpy's rule: align them on the right;
  * each pair of dimensions must be equal, or one of them 1.
+ * @example `broadcastShapes("add", [3, 1], [4]) // [3, 4]`
  */
 export function broadcastShapes(opName: string, a: Shape, b: Shape): number[] {
   const rank = Math.max(a.length, b.length);
@@ -81,6 +94,7 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
 /**
  * The axes to sum a gradient of shape `from` over so that it matches `to`, where
  * `to` broadcasts to `from`: the leading axes `to` lacks, and those where `to` has size 1.
+ * @example `reductionAxes([3, 1], [2, 3, 4]) // [0, 2]`
  */
 export function reductionAxes(to: Shape, from: Shape): number[] {
   const offset = from.length - to.length;
@@ -91,7 +105,10 @@ export function reductionAxes(to: Shape, from: Shape): number[] {
   return axes;
 }
 
-/** Resolves a possibly negative axis against a rank, or throws naming the op. */
+/**
+ * Resolves a possibly negative axis against a rank, or throws naming the op.
+ * @example `normalizeAxis("sum", -1, [2, 3]) // 1`
+ */
 export function normalizeAxis(opName: string, axis: number, shape: Shape): number {
   const rank = shape.length;
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
@@ -103,7 +120,10 @@ export function normalizeAxis(opName: string, axis: number, shape: Shape): numbe
   return axis < 0 ? axis + rank : axis;
 }
 
-/** Resolves `axis` (one, several, or all when undefined) to sorted, distinct, non-negative axes. */
+/**
+ * Resolves `axis` (one, several, or all when undefined) to sorted, distinct, non-negative axes.
+ * @example `normalizeAxes("sum", [-1, 0], [2, 3, 4]) // [0, 2]`
+ */
 export function normalizeAxes(opName: string, axis: number | readonly number[] | undefined, shape: Shape): number[] {
   if (axis === undefined) return shape.map((_, i) => i);
   const list = typeof axis === "number" ? [axis] : axis;

@@ -165,12 +165,18 @@ export function full(shape: Shape, value: number, options: { dtype?: DType } = {
   return new Tensor(data, shape);
 }
 
-/** Zeros of the same shape and dtype as `x`. */
+/**
+ * Zeros of the same shape and dtype as `x`.
+ * @example `zerosLike(tensor([[1, 2]])) // [[0, 0]]`
+ */
 export function zerosLike(x: Tensor): Tensor {
   return new Tensor(allocate(x.dtype, x.size), x.shape);
 }
 
-/** Ones of the same shape and dtype as `x`. */
+/**
+ * Ones of the same shape and dtype as `x`.
+ * @example `onesLike(tensor([5, 6], { dtype: "float32" })) // [1, 1], float32`
+ */
 export function onesLike(x: Tensor): Tensor {
   return full(x.shape, 1, { dtype: x.dtype });
 }
@@ -186,7 +192,10 @@ export function eye(n: number, options: { columns?: number; dtype?: DType } = {}
   return out;
 }
 
-/** Whether a value is a scijs ndarray (or any view of one). */
+/**
+ * Whether a value is a scijs ndarray (or any view of one).
+ * @example `isNdArray(ndarray(new Float64Array(4), [2, 2])) // true`
+ */
 export function isNdArray(value: unknown): value is NdArray {
   return (
     typeof value === "object" &&

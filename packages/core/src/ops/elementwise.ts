@@ -84,7 +84,10 @@ export const sigmoid: Op = defineOp({
   vjp: (g, { out }) => [mul(g, mul(out, sub(1, out)))],
 });
 
-/** max(x, 0), element-wise. d/dx = step(x): 1 for x > 0, and 0 for x ≤ 0 (the subgradient 0 at 0). */
+/**
+ * max(x, 0), element-wise. d/dx = step(x): 1 for x > 0, and 0 for x ≤ 0 (the subgradient 0 at 0).
+ * @example `relu(tensor([-1, 0, 2])) // [0, 0, 2]`
+ */
 export const relu: Op = defineOp({
   name: "relu",
   inputNames: ["x"],
@@ -100,7 +103,10 @@ export const abs: Op = defineOp({
   vjp: (g, { inputs: [x] }) => [mul(g, sign(x))],
 });
 
-/** The sign of x (−1, 0 or 1), element-wise. Piecewise constant: no gradient flows through it. */
+/**
+ * The sign of x (−1, 0 or 1), element-wise. Piecewise constant: no gradient flows through it.
+ * @example `sign(tensor([-3, 0, 2])) // [-1, 0, 1]`
+ */
 export const sign: Op = defineOp({
   name: "sign",
   inputNames: ["x"],
@@ -108,7 +114,10 @@ export const sign: Op = defineOp({
   vjp: () => [null],
 });
 
-/** The Heaviside step: 1 where x > 0, else 0 (0 at 0). Piecewise constant: no gradient flows through it. */
+/**
+ * The Heaviside step: 1 where x > 0, else 0 (0 at 0). Piecewise constant: no gradient flows through it.
+ * @example `step(tensor([-1, 0, 2])) // [0, 0, 1]`
+ */
 export const step: Op = defineOp({
   name: "step",
   inputNames: ["x"],

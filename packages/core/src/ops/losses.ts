@@ -51,6 +51,7 @@ export function binaryCrossEntropy(probs: Tensor, targets: Tensor, options: Loss
 /**
  * The element-wise binary cross-entropy of σ(z) against y, computed from the logits z
  * stably as max(z, 0) − z·y + log(1 + e^−|z|). Its gradient is σ(z) − y for z and −z for y.
+ * @example `sigmoidCrossEntropy(tensor([0]), tensor([1])) // [log 2]`
  */
 export const sigmoidCrossEntropy: Op = defineOp({
   name: "sigmoidCrossEntropy",

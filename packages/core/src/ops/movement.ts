@@ -21,13 +21,17 @@ import { sum } from "./reduce";
 /**
  * Sums a gradient `g` over the axes along which a tensor of `shape` was broadcast, giving
  * a gradient of `shape`. Every broadcasting op's vjp goes through here.
+ * @example `unbroadcast(ones([2, 3]), [3]) // [2, 2, 2]`
  */
 export function unbroadcast(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   return reshape(sum(g, reductionAxes(shape, g.shape), true), shape);
 }
 
-/** The same tensor as a new node on the tape; gradients pass through unchanged. */
+/**
+ * The same tensor as a new node on the tape; gradients pass through unchanged.
+ * @example `identity(tensor([1, 2])) // [1, 2], a new node`
+ */
 export const identity: Op = defineOp({
   name: "identity",
   inputNames: ["x"],

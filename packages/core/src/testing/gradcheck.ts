@@ -32,6 +32,7 @@ export interface GradcheckOptions {
 export interface InputCheck {
   /** The input's position in the argument list. */
   index: number;
+  /** The input's shape. */
   shape: readonly number[];
   /** The largest |tape − numeric| over the compared values. */
   maxAbsError: number;
@@ -43,9 +44,13 @@ export interface InputCheck {
 
 /** What {@link gradcheck} found: one row per input, and whether all passed. */
 export interface GradcheckResult {
+  /** Whether every input passed. */
   ok: boolean;
+  /** How the finite differences were taken. */
   mode: "full" | "projection";
+  /** 1 for gradients, 2 for gradients of gradients. */
   order: 1 | 2;
+  /** One row per input. */
   inputs: InputCheck[];
   /** A readable table of the rows. */
   summary: string;
