@@ -15,6 +15,7 @@ import {
   valueAndGrad,
   type Tensor,
 } from "@tapegrad/core";
+import { mlp, type Params } from "@tapegrad/nn";
 import { columnMajorBackprop, rowMajorBackprop, type Activation, type Layer, type Output } from "../src/reference-mlp";
 import { transposed, type Matrix } from "../src/matrix";
 
@@ -84,6 +85,29 @@ describe.each(["column", "row"] as const)("%s-major networks: tape gradients equ
     grads[0].forEach((g, l) => {
       expect(maxRelativeError(g.W.toArray() as number[][], reference.grads[l].dW), `dW[${l + 1}]`).toBeLessThan(1e-10);
       expect(maxRelativeError(g.b.toArray() as number[][], reference.grads[l].db), `db[${l + 1}]`).toBeLessThan(1e-10);
+    });
+  });
+});
+
+describe.each(["column", "row"] as const)("%s-major @tapegrad/nn models: gradients equal the hand-derived backprop", (convention) => {
+  it.each(Array.from({ length: 40 }, (_, i) => 100 + i))("random network %i", (seed) => {
+    const net = randomNetwork(seed);
+    const asLayout = (M: Matrix) => (convention === "column" ? M : transposed(M));
+    const layers = net.layers.map(({ W, b }) => ({ W: asLayout(W), b: asLayout(b) }));
+    const X = tensor(asLayout(net.X));
+    const Y = tensor(asLayout(net.Y));
+    const reference = (convention === "column" ? columnMajorBackprop : rowMajorBackprop)(layers, net.hidden, net.output, asLayout(net.X), asLayout(net.Y));
+    const params: Params = {};
+    layers.forEach(({ W, b }, l) => {
+      params[`layer${l + 1}.W`] = tensor(W);
+      params[`layer${l + 1}.b`] = tensor(b);
+    });
+    const model = mlp({ sizes: net.sizes, hidden: net.hidden, output: net.output, convention, params });
+    const { value, grads } = valueAndGrad((p: Params) => model.loss(p, X, Y))(model.params);
+    expect(Math.abs(value.item() - reference.cost) / Math.abs(reference.cost)).toBeLessThan(1e-12);
+    reference.grads.forEach(({ dW, db }, l) => {
+      expect(maxRelativeError(grads[0][`layer${l + 1}.W`].toArray() as number[][], dW), `dW[${l + 1}]`).toBeLessThan(1e-10);
+      expect(maxRelativeError(grads[0][`layer${l + 1}.b`].toArray() as number[][], db), `db[${l + 1}]`).toBeLessThan(1e-10);
     });
   });
 });

@@ -197,7 +197,11 @@ function watchArgument(tape: Tape, x: Tensor): Tensor {
   return watched;
 }
 
-/** Rebuilds `tree` with `onTensor` applied to each tensor and `onOther` to other leaves (kept by default). */
+/**
+ * Rebuilds `tree` (a tensor, or arrays and plain objects of them) with `onTensor` applied
+ * to each tensor and `onOther` to every other leaf (kept as it is by default).
+ * @example `mapTensors({ W, b }, (t) => mul(t, 2)) // { W: 2W, b: 2b }`
+ */
 export function mapTensors(
   tree: unknown,
   onTensor: (x: Tensor) => unknown,
@@ -211,7 +215,10 @@ export function mapTensors(
   return onOther(tree);
 }
 
-/** The tensors in `tree`, in the order `mapTensors` visits them. */
+/**
+ * The tensors in `tree`, in the order `mapTensors` visits them.
+ * @example `collectTensors({ W, layers: [b1, b2] }) // [W, b1, b2]`
+ */
 export function collectTensors(tree: unknown): Tensor[] {
   const found: Tensor[] = [];
   mapTensors(tree, (x) => found.push(x));

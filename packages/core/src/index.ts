@@ -36,6 +36,8 @@ export {
   noGrad,
   stopGradient,
   customVjp,
+  mapTensors,
+  collectTensors,
   type TensorTree,
   type GradientOf,
   type ValueAndGradients,

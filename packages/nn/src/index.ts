@@ -1,0 +1,27 @@
+/**
+ * Networks on @tapegrad/core: dense layers in both layout conventions, models as graphs of
+ * layers and ops, losses matched to the output, seeded initialisers, optimisers, training
+ * with mini-batches, and weights saved to and loaded from files. No layer has a hand-written
+ * backward: every gradient comes from the tape.
+ *
+ * @example
+ * ```ts
+ * import { mlp, fit, adam, twoMoons } from "@tapegrad/nn";
+ * const data = twoMoons({ examples: 400, seed: 0, convention: "row" });
+ * const model = mlp({ sizes: [2, 16, 1], hidden: "tanh", output: "sigmoid", convention: "row" });
+ * fit(model, data, { epochs: 100, batchSize: 32, optimizer: adam({ learningRate: 0.02 }) });
+ * ```
+ *
+ * @module @tapegrad/nn
+ */
+export { type Convention, exampleAxis, featureAxis } from "./convention";
+export { type Activation, type ActivationName, activationFunction, ACTIVATION_NAMES } from "./activation";
+export { init, parameterSeed, type Initializer, type InitContext } from "./init";
+export { Dense, dense, type DenseOptions, type DenseDescription, type Params } from "./dense";
+export { Model, graph, mlp, toConvention, transposeParameters, type Architecture, type GraphOptions, type MlpOptions } from "./model";
+export { outputLoss, type OutputKind } from "./loss";
+export { sgd, momentum, adam, type Optimizer, type AdamOptions } from "./optim";
+export { exampleCount, takeExamples, type Dataset } from "./data";
+export { fit, evaluate, accuracy, type FitOptions, type EpochRecord, type History } from "./train";
+export { serializeWeights, parseWeights, saveWeights, loadWeights, loadMlp, type WeightsFile } from "./weights";
+export { xor, twoMoons, spiral, type DatasetOptions } from "./datasets";

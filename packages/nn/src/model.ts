@@ -1,0 +1,241 @@
+import { formatShape, noGrad, shapesEqual, sigmoid, softmax, transpose, type DType, type Tensor } from "@tapegrad/core";
+import { ACTIVATION_NAMES, type ActivationName } from "./activation";
+import { checkConvention, featureAxis, type Convention } from "./convention";
+import { dense, type Dense, type DenseDescription, type Params } from "./dense";
+import type { Initializer } from "./init";
+import { outputLoss, type OutputKind } from "./loss";
+
+/** What a model is, as saved beside its weights and checked when they are loaded. */
+export type Architecture =
+  | { kind: "mlp"; sizes: number[]; hidden: ActivationName[]; output: OutputKind }
+  | { kind: "graph"; layers: DenseDescription[]; output: OutputKind | "custom" };
+
+/** Options of {@link graph}. */
+export interface GraphOptions<I, O, T> {
+  /** Every layer whose parameters the model owns (a shared layer is listed once). */
+  layers: readonly Dense[];
+  /** The forward pass: a function of the parameters and the inputs. For a built-in loss it returns the output layer's pre-activation. */
+  forward: (params: Params, inputs: I) => O;
+  /** The batch layout. */
+  convention: Convention;
+  /** How the output becomes predictions and which loss it takes; `'identity'` by default. Ignored when `loss` is given. */
+  output?: OutputKind;
+  /** A loss of your own, for several outputs or anything the built-in ones do not cover. */
+  loss?: (outputs: O, targets: T) => Tensor;
+  /** Seed of the initial parameters; 0 by default. */
+  seed?: number;
+  /** The parameters' dtype; `float64` by default. */
+  dtype?: DType;
+  /** Given parameter values (checked against the layers), instead of initialising. */
+  params?: Params;
+  /** @internal set by {@link mlp} */
+  architecture?: Architecture;
+}
+
+/**
+ * A network: layers that own named parameters, and a forward function of (params, inputs).
+ * `params` holds the current values; only optimisers (through {@link fit}) and
+ * {@link Model.setParams} replace them. `loss(params, inputs, targets)` is what
+ * `valueAndGrad` differentiates, so gradients come back for every named parameter.
+ */
+export class Model<I = Tensor, O = Tensor, T = Tensor> {
+  /** The current parameters, by name. */
+  params: Params;
+  /** The layers that own parameters. */
+  readonly layers: readonly Dense[];
+  /** The batch layout. */
+  readonly convention: Convention;
+  /** The output kind (`'custom'` for a model with its own loss). */
+  readonly output: OutputKind | "custom";
+  /** The parameters' dtype. */
+  readonly dtype: DType;
+  /** What the model is, as saved with its weights. */
+  readonly architecture: Architecture;
+  private readonly forwardFn: (params: Params, inputs: I) => O;
+  private readonly customLoss: ((outputs: O, targets: T) => Tensor) | undefined;
+
+  /** Use {@link graph} or {@link mlp}. */
+  constructor(options: GraphOptions<I, O, T>) {
+    checkConvention("model", options.convention);
+    const names = new Set<string>();
+    for (const layer of options.layers) {
+      if (names.has(layer.name)) throw new Error(`model: two layers are named '${layer.name}'; list a shared layer once`);
+      if (layer.convention !== options.convention) {
+        throw new Error(`model: layer '${layer.name}' uses the '${layer.convention}' convention, but the model uses '${options.convention}'`);
+      }
+      names.add(layer.name);
+    }
+    this.layers = options.layers;
+    this.convention = options.convention;
+    this.output = options.loss ? "custom" : (options.output ?? "identity");
+    this.dtype = options.dtype ?? "float64";
+    this.forwardFn = options.forward;
+    this.customLoss = options.loss;
+    this.architecture = options.architecture ?? {
+      kind: "graph",
+      layers: options.layers.map((layer) => layer.describe()),
+      output: this.output,
+    };
+    const seed = options.seed ?? 0;
+    this.params = {};
+    this.setParams(options.params ?? Object.assign({}, ...options.layers.map((layer) => layer.initialize(seed, this.dtype))));
+  }
+
+  /** The shape of every parameter, by name. */
+  parameterShapes(): Record<string, number[]> {
+    return Object.assign({}, ...this.layers.map((layer) => layer.parameterShapes()));
+  }
+
+  /** The forward pass with the given parameters (what gets differentiated). */
+  forward(params: Params, inputs: I): O {
+    return this.forwardFn(params, inputs);
+  }
+
+  /** The loss averaged over the examples (see {@link outputLoss}), or the model's own loss. */
+  loss(params: Params, inputs: I, targets: T): Tensor {
+    const outputs = this.forward(params, inputs);
+    if (this.customLoss) return this.customLoss(outputs, targets);
+    return outputLoss(this.output as OutputKind, outputs as Tensor, targets as Tensor, this.convention);
+  }
+
+  /** Predictions with the current parameters: probabilities for sigmoid and softmax outputs. Records nothing. */
+  predict(inputs: I): O {
+    return noGrad(() => {
+      const outputs = this.forward(this.params, inputs);
+      if (this.output === "sigmoid") return sigmoid(outputs as Tensor) as O;
+      if (this.output === "softmax") return softmax(outputs as Tensor, featureAxis(this.convention)) as O;
+      return outputs;
+    });
+  }
+
+  /**
+   * Replaces the parameters after checking them all: every expected name present with its
+   * shape and the model's dtype, and no others. On any error nothing changes.
+   */
+  setParams(params: Params): void {
+    const expected = this.parameterShapes();
+    const problems: string[] = [];
+    for (const [name, shape] of Object.entries(expected)) {
+      const value = params[name];
+      if (value === undefined) problems.push(`'${name}' is missing`);
+      else if (!shapesEqual(value.shape, shape)) problems.push(`'${name}' has shape ${formatShape(value.shape)}, expected ${formatShape(shape)}`);
+      else if (value.dtype !== this.dtype) problems.push(`'${name}' is ${value.dtype}, the model is ${this.dtype}`);
+    }
+    for (const name of Object.keys(params)) if (!(name in expected)) problems.push(`'${name}' is not a parameter of this model`);
+    if (problems.length > 0) throw new Error(`model parameters: ${problems.join("; ")}`);
+    this.params = Object.fromEntries(Object.keys(expected).map((name) => [name, params[name]]));
+  }
+}
+
+/**
+ * A network as an arbitrary graph of layers and core ops: skip connections, layers shared
+ * between branches, several inputs or outputs.
+ *
+ * @example
+ * ```ts
+ * const hidden = dense({ name: "hidden", inputSize: 4, units: 4, activation: "relu", convention: "row" });
+ * const out = dense({ name: "out", inputSize: 4, units: 1, convention: "row" });
+ * const residual = graph({
+ *   layers: [hidden, out],
+ *   forward: (p, x: Tensor) => out.linear(p, add(x, hidden.apply(p, x))), // a skip connection
+ *   output: "sigmoid",
+ *   convention: "row",
+ * });
+ * ```
+ */
+export function graph<I = Tensor, O = Tensor, T = Tensor>(options: GraphOptions<I, O, T>): Model<I, O, T> {
+  return new Model(options);
+}
+
+/** Options of {@link mlp}. */
+export interface MlpOptions {
+  /** Widths [n0, n1, …, nL]: input features, then each layer's units. */
+  sizes: number[];
+  /** The hidden layers' activation, one for all or one per hidden layer; `'tanh'` by default. */
+  hidden?: ActivationName | ActivationName[];
+  /** The output layer's kind; `'identity'` by default. */
+  output?: OutputKind;
+  /** The batch layout. */
+  convention: Convention;
+  /** Seed of the initial parameters; 0 by default. */
+  seed?: number;
+  /** The parameters' dtype; `float64` by default. */
+  dtype?: DType;
+  /** How weights start; Glorot uniform by default. */
+  weightInit?: Initializer;
+  /** Given parameter values, instead of initialising. */
+  params?: Params;
+}
+
+/**
+ * A multilayer perceptron: layers `layer1` … `layerL` (so `layer1.W` is W^[1]), hidden
+ * activations, and an output layer whose pre-activation feeds the matching stable loss.
+ *
+ * @example
+ * ```ts
+ * const model = mlp({ sizes: [2, 4, 1], hidden: "tanh", output: "sigmoid", convention: "column", seed: 0 });
+ * Object.keys(model.params); // ["layer1.W", "layer1.b", "layer2.W", "layer2.b"]
+ * const { grads } = valueAndGrad((p: Params) => model.loss(p, X, Y))(model.params);
+ * ```
+ */
+export function mlp(options: MlpOptions): Model {
+  const { sizes, convention, output = "identity" } = options;
+  checkConvention("mlp", convention);
+  if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`mlp: sizes must list at least two positive integers [n0, …, nL], got ${JSON.stringify(sizes)}`);
+  }
+  const depth = sizes.length - 1;
+  const hidden = Array.isArray(options.hidden) ? options.hidden : new Array<ActivationName>(depth - 1).fill(options.hidden ?? "tanh");
+  if (hidden.length !== depth - 1) {
+    throw new Error(`mlp: ${depth - 1} hidden layer(s) need ${depth - 1} activation(s), got ${hidden.length}`);
+  }
+  for (const activation of hidden) {
+    if (!ACTIVATION_NAMES.includes(activation)) throw new Error(`mlp: unknown activation ${JSON.stringify(activation)}; use one of ${ACTIVATION_NAMES.join(", ")}`);
+  }
+  const layers = sizes.slice(1).map((units, l) =>
+    dense({
+      name: `layer${l + 1}`,
+      inputSize: sizes[l],
+      units,
+      convention,
+      activation: l < depth - 1 ? hidden[l] : "identity",
+      weightInit: options.weightInit,
+    }),
+  );
+  return new Model({
+    layers,
+    forward: (params, x: Tensor) => layers.reduce((a, layer) => layer.apply(params, a), x),
+    convention,
+    output,
+    seed: options.seed,
+    dtype: options.dtype,
+    params: options.params,
+    architecture: { kind: "mlp", sizes: [...sizes], hidden: [...hidden], output },
+  });
+}
+
+/**
+ * Every parameter transposed: W_row = W_colᵀ and b_row = b_colᵀ, which turns the
+ * parameters of dense layers in one convention into those of the other.
+ * @example `transposeParameters(columnModel.params)["layer1.W"] // W^[1]ᵀ`
+ */
+export function transposeParameters(params: Params): Params {
+  return noGrad(() => Object.fromEntries(Object.entries(params).map(([name, value]) => [name, transpose(value)])));
+}
+
+/**
+ * The same multilayer perceptron in the other convention: the same function, with
+ * transposed parameters. Its outputs and gradients are the transposes of this model's.
+ * @example `const rowModel = toConvention(columnModel, "row");`
+ */
+export function toConvention(model: Model, convention: Convention): Model {
+  checkConvention("toConvention", convention);
+  if (model.architecture.kind !== "mlp") {
+    throw new Error(
+      "toConvention: only an mlp can be rebuilt automatically; build the graph again with the other convention and pass params: transposeParameters(model.params)",
+    );
+  }
+  if (model.convention === convention) return model;
+  const { sizes, hidden, output } = model.architecture;
+  return mlp({ sizes, hidden, output, convention, dtype: model.dtype, params: transposeParameters(model.params) });
+}
