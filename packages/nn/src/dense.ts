@@ -26,8 +26,11 @@ export interface DenseOptions {
 
 /** What a dense layer is, as saved with weights. */
 export interface DenseDescription {
+  /** The layer's name. */
   name: string;
+  /** n_in. */
   inputSize: number;
+  /** n_out. */
   units: number;
   /** The activation's name, or `custom:<function name>` for a function. */
   activation: string;

@@ -18,10 +18,21 @@ export { type Convention, exampleAxis, featureAxis } from "./convention";
 export { type Activation, type ActivationName, activationFunction, ACTIVATION_NAMES } from "./activation";
 export { init, parameterSeed, type Initializer, type InitContext } from "./init";
 export { Dense, dense, type DenseOptions, type DenseDescription, type Params } from "./dense";
-export { Model, graph, mlp, toConvention, transposeParameters, type Architecture, type GraphOptions, type MlpOptions } from "./model";
+export {
+  Model,
+  graph,
+  mlp,
+  toConvention,
+  transposeParameters,
+  type Architecture,
+  type MlpArchitecture,
+  type GraphArchitecture,
+  type GraphOptions,
+  type MlpOptions,
+} from "./model";
 export { outputLoss, type OutputKind } from "./loss";
 export { sgd, momentum, adam, type Optimizer, type AdamOptions } from "./optim";
 export { exampleCount, takeExamples, type Dataset } from "./data";
-export { fit, evaluate, accuracy, type FitOptions, type EpochRecord, type History } from "./train";
-export { serializeWeights, parseWeights, saveWeights, loadWeights, loadMlp, type WeightsFile } from "./weights";
+export { fit, evaluate, accuracy, type FitOptions, type EpochRecord, type History, type Evaluation } from "./train";
+export { serializeWeights, parseWeights, saveWeights, loadWeights, loadMlp, type WeightsFile, type SavedParameter } from "./weights";
 export { xor, twoMoons, spiral, type DatasetOptions } from "./datasets";

@@ -5,10 +5,30 @@ import { dense, type Dense, type DenseDescription, type Params } from "./dense";
 import type { Initializer } from "./init";
 import { outputLoss, type OutputKind } from "./loss";
 
+/** A multilayer perceptron, as saved with its weights. */
+export interface MlpArchitecture {
+  /** Always `"mlp"`. */
+  kind: "mlp";
+  /** [n0, n1, …, nL]. */
+  sizes: number[];
+  /** The hidden layers' activations. */
+  hidden: ActivationName[];
+  /** The output kind. */
+  output: OutputKind;
+}
+
+/** A graph model, as saved with its weights: its layers (its forward function is code). */
+export interface GraphArchitecture {
+  /** Always `"graph"`. */
+  kind: "graph";
+  /** The layers that own parameters. */
+  layers: DenseDescription[];
+  /** The output kind, or `"custom"` for a model with its own loss. */
+  output: OutputKind | "custom";
+}
+
 /** What a model is, as saved beside its weights and checked when they are loaded. */
-export type Architecture =
-  | { kind: "mlp"; sizes: number[]; hidden: ActivationName[]; output: OutputKind }
-  | { kind: "graph"; layers: DenseDescription[]; output: OutputKind | "custom" };
+export type Architecture = MlpArchitecture | GraphArchitecture;
 
 /** Options of {@link graph}. */
 export interface GraphOptions<I, O, T> {

@@ -23,6 +23,14 @@ export interface EpochRecord {
   examplesPerSecond: number;
 }
 
+/** What {@link evaluate} measured. */
+export interface Evaluation {
+  /** The loss averaged over the examples. */
+  loss: number;
+  /** The accuracy, for sigmoid and softmax outputs. */
+  accuracy?: number;
+}
+
 /** Options of {@link fit}. */
 export interface FitOptions<I, T> {
   /** Passes over the data. */
@@ -115,9 +123,9 @@ export function fit<I, O, T>(model: Model<I, O, T>, data: Dataset<I, T>, options
  * The model's loss and (for sigmoid and softmax outputs) accuracy on `data`, with its current parameters.
  * @example `evaluate(model, { inputs: Xtest, targets: Ytest }) // { loss: 0.08, accuracy: 0.975 }`
  */
-export function evaluate<I, O, T>(model: Model<I, O, T>, data: Dataset<I, T>): { loss: number; accuracy?: number } {
+export function evaluate<I, O, T>(model: Model<I, O, T>, data: Dataset<I, T>): Evaluation {
   const loss = noGrad(() => model.loss(model.params, data.inputs, data.targets).item());
-  const result: { loss: number; accuracy?: number } = { loss };
+  const result: Evaluation = { loss };
   const value = accuracy(model, data);
   if (value !== undefined) result.accuracy = value;
   return result;

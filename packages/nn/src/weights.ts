@@ -20,8 +20,16 @@ export interface WeightsFile {
   dtype: DType;
   /** What the model is. */
   architecture: Architecture;
-  /** Each parameter's shape and its values in row-major order. */
-  parameters: Record<string, { shape: number[]; values: number[] }>;
+  /** Each parameter, by name. */
+  parameters: Record<string, SavedParameter>;
+}
+
+/** One parameter in a weights file. */
+export interface SavedParameter {
+  /** The tensor's shape. */
+  shape: number[];
+  /** Its values in row-major order. */
+  values: number[];
 }
 
 /**
