@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { documentedFiles, extractExamples } from "../src/doc-examples";
+import { documentedFiles, extractExamples, quotedCode, repositoryFile } from "../src/doc-examples";
 
 // Every ```ts block in the README and in docs/ runs here, with its assertions, so a
 // formula or an output shown in the docs is one the tests execute.
@@ -19,5 +19,19 @@ describe.each(documentedFiles().map((path) => [basename(path), path]))("%s", (_,
     } finally {
       log.mockRestore();
     }
+  });
+});
+
+const filesQuotingCode = documentedFiles().filter((path) => quotedCode(path).length > 0);
+
+it("the docs quote source code somewhere (so the check below is not vacuous)", () => {
+  expect(filesQuotingCode.length).toBeGreaterThan(0);
+});
+
+describe.each(filesQuotingCode.map((path) => [basename(path), path]))("code quoted in %s", (_, path) => {
+  const quotes = quotedCode(path);
+  it.each(quotes.map((quote) => [quote.line, quote.quotedFile, quote] as const))("the block at line %i appears verbatim in %s", (_, file, quote) => {
+    const source = repositoryFile(file).split("\n");
+    for (const line of quote.lines) expect(source, `the quoted line ${JSON.stringify(line)}`).toContain(line);
   });
 });

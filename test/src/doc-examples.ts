@@ -1,6 +1,15 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 
+/** A ```ts block quoted from a source file, fenced as ```ts from <path>. */
+export interface QuotedCode {
+  source: string;
+  line: number;
+  /** The quoted file, relative to the repository's root. */
+  quotedFile: string;
+  lines: string[];
+}
+
 /** One ```ts block of a Markdown file, written out as a module that can be imported. */
 export interface DocExample {
   source: string;
@@ -36,4 +45,24 @@ export function extractExamples(markdownPath: string): DocExample[] {
     i = end;
   }
   return examples;
+}
+
+/** The blocks of `markdownPath` that quote source files: they must appear in those files verbatim. */
+export function quotedCode(markdownPath: string): QuotedCode[] {
+  const lines = readFileSync(markdownPath, "utf8").split("\n");
+  const quotes: QuotedCode[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const fence = /^```ts from (\S+)$/.exec(lines[i].trim());
+    if (!fence) continue;
+    let end = i + 1;
+    while (end < lines.length && lines[end].trim() !== "```") end++;
+    quotes.push({ source: markdownPath, line: i + 1, quotedFile: fence[1], lines: lines.slice(i + 1, end).filter((l) => l.trim() !== "") });
+    i = end;
+  }
+  return quotes;
+}
+
+/** The text of a file of the repository. */
+export function repositoryFile(path: string): string {
+  return readFileSync(join(repositoryRoot, path), "utf8");
 }
