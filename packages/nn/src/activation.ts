@@ -7,7 +7,10 @@ export type ActivationName = "sigmoid" | "tanh" | "relu" | "softmax" | "identity
 /** An activation: a name, or any function of a tensor (custom ops included). */
 export type Activation = ActivationName | ((z: Tensor) => Tensor);
 
-/** The activation names, in a fixed order. */
+/**
+ * The activation names, in a fixed order.
+ * @example `ACTIVATION_NAMES.includes("tanh") // true`
+ */
 export const ACTIVATION_NAMES: readonly ActivationName[] = ["sigmoid", "tanh", "relu", "softmax", "identity"];
 
 /**

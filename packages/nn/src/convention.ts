@@ -7,12 +7,18 @@
  */
 export type Convention = "row" | "column";
 
-/** The axis that runs over examples: 0 for `'row'`, 1 for `'column'`. */
+/**
+ * The axis that runs over examples: 0 for `'row'`, 1 for `'column'`.
+ * @example `exampleAxis("column") // 1: X is n0 × m`
+ */
 export function exampleAxis(convention: Convention): 0 | 1 {
   return convention === "row" ? 0 : 1;
 }
 
-/** The axis that runs over features or classes: 1 for `'row'`, 0 for `'column'`. */
+/**
+ * The axis that runs over features or classes: 1 for `'row'`, 0 for `'column'`.
+ * @example `featureAxis("row") // 1: X is m × n0`
+ */
 export function featureAxis(convention: Convention): 0 | 1 {
   return convention === "row" ? 1 : 0;
 }

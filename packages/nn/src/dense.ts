@@ -42,6 +42,7 @@ export interface DenseDescription {
  * `'column'` computes Z = W·X + b with W n_out × n_in and b n_out × 1.
  * The layer holds no values: it reads `${name}.W` and `${name}.b` from the params it is given,
  * so the same layer used twice shares its weights.
+ * @example `new Dense({ name: "out", inputSize: 4, units: 1, convention: "row" }) // or dense({...})`
  */
 export class Dense {
   /** The layer's name, the prefix of its parameter names. */

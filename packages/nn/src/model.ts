@@ -57,6 +57,7 @@ export interface GraphOptions<I, O, T> {
  * `params` holds the current values; only optimisers (through {@link fit}) and
  * {@link Model.setParams} replace them. `loss(params, inputs, targets)` is what
  * `valueAndGrad` differentiates, so gradients come back for every named parameter.
+ * @example `const { grads } = valueAndGrad((p: Params) => model.loss(p, X, Y))(model.params);`
  */
 export class Model<I = Tensor, O = Tensor, T = Tensor> {
   /** The current parameters, by name. */
