@@ -199,18 +199,21 @@ function watchArgument(tape: Tape, x: Tensor): Tensor {
 
 /**
  * Rebuilds `tree` (a tensor, or arrays and plain objects of them) with `onTensor` applied
- * to each tensor and `onOther` to every other leaf (kept as it is by default).
+ * to each tensor (with its path in the tree, such as `layers[0].W`, after `path`) and
+ * `onOther` to every other leaf (kept as it is by default).
  * @example `mapTensors({ W, b }, (t) => mul(t, 2)) // { W: 2W, b: 2b }`
  */
 export function mapTensors(
   tree: unknown,
-  onTensor: (x: Tensor) => unknown,
+  onTensor: (x: Tensor, path: string) => unknown,
   onOther: (value: unknown) => unknown = (value) => value,
+  path = "",
 ): unknown {
-  if (tree instanceof Tensor) return onTensor(tree);
-  if (Array.isArray(tree)) return tree.map((item) => mapTensors(item, onTensor, onOther));
+  if (tree instanceof Tensor) return onTensor(tree, path);
+  if (Array.isArray(tree)) return tree.map((item, i) => mapTensors(item, onTensor, onOther, `${path}[${i}]`));
   if (isPlainObject(tree)) {
-    return Object.fromEntries(Object.entries(tree).map(([key, item]) => [key, mapTensors(item, onTensor, onOther)]));
+    const child = (key: string) => (path === "" ? key : `${path}.${key}`);
+    return Object.fromEntries(Object.entries(tree).map(([key, item]) => [key, mapTensors(item, onTensor, onOther, child(key))]));
   }
   return onOther(tree);
 }

@@ -60,3 +60,13 @@ export {
   type LossOptions,
   type SoftmaxCrossEntropyOptions,
 } from "./ops/losses";
+export {
+  traceGraph,
+  toDot,
+  type TracedGraph,
+  type GraphNode,
+  type GraphEdge,
+  type GraphNodeKind,
+  type TraceOptions,
+  type DotOptions,
+} from "./trace";

@@ -72,11 +72,13 @@ export function withoutTapes<T>(fn: () => T): T {
  * cotangent of every tracked tensor reached. Each vjp result is checked (one gradient
  * per input, each of its input's shape and dtype). `accumulate` adds two cotangents of
  * the same tensor (fan-out); it is passed in so that this file knows no op by name.
+ * Intermediate cotangents are dropped as soon as they are used, unless `retainAll`.
  */
 export function backward(
   tape: Tape,
   seeds: ReadonlyArray<readonly [Tensor, Tensor]>,
   accumulate: (a: Tensor, b: Tensor) => Tensor,
+  { retainAll = false }: { retainAll?: boolean } = {},
 ): Map<Tensor, Tensor> {
   const cotangents = new Map<Tensor, Tensor>();
   const addCotangent = (x: Tensor, g: Tensor): void => {
@@ -89,7 +91,7 @@ export function backward(
     const { op, inputs, out, attrs } = tape.entries[i];
     const g = cotangents.get(out);
     if (g === undefined) continue;
-    cotangents.delete(out);
+    if (!retainAll) cotangents.delete(out);
     const needsGrad = inputs.map((x) => tape.tracks(x));
     const grads = op.vjp(g, { inputs, out, attrs, needsGrad });
     checkVjpResult(op, inputs, grads);

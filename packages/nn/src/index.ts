@@ -33,8 +33,8 @@ export {
 export { outputLoss, type OutputKind } from "./loss";
 export { sgd, momentum, adam, type Optimizer, type AdamOptions } from "./optim";
 export { exampleCount, takeExamples, type Dataset } from "./data";
-export { fit, evaluate, accuracy, type FitOptions, type EpochRecord, type History, type Evaluation } from "./train";
-export { serializeWeights, parseWeights, saveWeights, loadWeights, loadMlp, type WeightsFile, type SavedParameter } from "./weights";
+export { fit, evaluate, accuracy, type FitOptions, type EpochRecord, type History, type Evaluation, type BatchProgress } from "./train";
+export { serializeWeights, parseWeights, saveWeights, loadWeights, loadMlp, writeTextAtomically, type WeightsFile, type SavedParameter } from "./weights";
 export { xor, twoMoons, spiral, type DatasetOptions } from "./datasets";
 export { compareGradients, type CompareOptions, type GradientComparison, type GradientRow } from "./compare";
 export { manualBackprop, type ManualBackprop } from "./manual-backprop";

@@ -47,6 +47,24 @@ export interface FitOptions<I, T> {
   validation?: Dataset<I, T>;
   /** Called after each epoch, e.g. to print progress. */
   onEpoch?: (record: EpochRecord) => void;
+  /** Called after each mini-batch step, e.g. to draw a progress bar. */
+  onBatch?: (progress: BatchProgress) => void;
+}
+
+/** Where {@link fit} is within an epoch, passed to `onBatch`. */
+export interface BatchProgress {
+  /** 1 for the first epoch. */
+  epoch: number;
+  /** 1 for the first mini-batch of the epoch. */
+  batch: number;
+  /** Mini-batches per epoch. */
+  batches: number;
+  /** Examples processed so far in this epoch. */
+  examplesSeen: number;
+  /** The mean loss of the epoch's mini-batches so far. */
+  loss: number;
+  /** Seconds since the epoch started. */
+  seconds: number;
 }
 
 /** The record of a training run: one entry per epoch. */
@@ -101,6 +119,8 @@ export function fit<I, O, T>(model: Model<I, O, T>, data: Dataset<I, T>, options
       }
       model.params = optimizer.step(model.params, grads[0]);
       lossSum += loss * indices.length;
+      const examplesSeen = first + indices.length;
+      options.onBatch?.({ epoch, batch: batchIndex, batches: Math.ceil(m / batchSize), examplesSeen, loss: lossSum / examplesSeen, seconds: (performance.now() - start) / 1000 });
     }
     const seconds = (performance.now() - start) / 1000;
     const record: EpochRecord = { epoch, loss: lossSum / m, seconds, examplesPerSecond: m / Math.max(seconds, 1e-9) };

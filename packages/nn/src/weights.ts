@@ -88,13 +88,26 @@ export function parseWeights(text: string, model: Model<any, any, any>, source =
 }
 
 /**
- * Saves the model's weights to `path` without ever leaving a corrupt file: the text is
- * written to a temporary file in the same folder, flushed to disk, then renamed over `path`.
- * If anything fails, an existing file at `path` is left as it was.
+ * Saves the model's weights to `path` without ever leaving a corrupt file (see
+ * {@link writeTextAtomically}). If anything fails, an existing file at `path` is left as it was.
  * @example `saveWeights(model, "tapegrad-out/weights.json")`
  */
 export function saveWeights(model: Model<any, any, any>, path: string): void {
   const text = serializeWeights(model);
+  try {
+    writeTextAtomically(path, text);
+  } catch (error) {
+    throw new Error(`saveWeights: could not write ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Writes `text` to `path` all or nothing: to a temporary file in the same folder, flushed
+ * to disk, then renamed over `path`. A reader never sees a half-written file, and a failure
+ * leaves an existing file as it was.
+ * @example `writeTextAtomically("tapegrad-out/training.svg", svg)`
+ */
+export function writeTextAtomically(path: string, text: string): void {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fd = openSync(temporary, "wx");
@@ -107,7 +120,7 @@ export function saveWeights(model: Model<any, any, any>, path: string): void {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new Error(`saveWeights: could not write ${path}: ${(error as Error).message}`);
+    throw error;
   }
 }
 

@@ -1,18 +1,18 @@
 import { normalizeAxis } from "../shape";
 import type { Tensor } from "../tensor";
-import { stopGradient } from "../grad";
+import { noGrad } from "../grad";
 import { sub } from "./binary";
 import { exp, log } from "./elementwise";
 import { max, sum } from "./reduce";
 
 /**
  * log softmax along `axis`: x − log Σ exp(x), computed stably by first subtracting the
- * maximum (a constant shift, so no gradient flows through it).
+ * maximum (a constant shift, computed off the tape: no gradient flows through it).
  * @example `logSoftmax(tensor([[1, 2, 3]]), -1) // [[-2.41, -1.41, -0.41]]`
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const classAxis = normalizeAxis("logSoftmax", axis, x.shape);
-  const shifted = sub(x, stopGradient(max(x, classAxis, true)));
+  const shifted = sub(x, noGrad(() => max(x, classAxis, true)));
   return sub(shifted, log(sum(exp(shifted), classAxis, true)));
 }
 
