@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { div, mean, noGrad, Random, square, sub, sum, tensor, toDot, traceGraph, transpose, type Tensor } from "@tapegrad/core";
-import { adam, evaluate, fit, mlp, momentum, saveWeights, sgd, takeExamples, writeTextAtomically, type Convention, type Dataset, type Model, type Params } from "@tapegrad/nn";
+import { adam, evaluate, fit, mlp, momentum, saveWeights, sgd, takeExamples, writeTextAtomically, type Convention, type Dataset, type Model, type Optimizer, type Params } from "@tapegrad/nn";
 import { gradientAgreement } from "./agreement";
 import { sparkline, trainingChartSvg } from "./charts";
 import { csvDataset, parseCsv } from "./csv";
@@ -189,29 +189,16 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
   io.out(`${m} training and ${test.inputs.shape[0]} test digits, 28 × 28 pixels, examples as rows\n\n`);
   const model = mlp({ sizes: [784, 128, 10], hidden: "relu", output: "softmax", convention: "row", seed });
   io.out(`Training an MLP 784-128-10 (relu, softmax output, ${countParameters(model.params)} parameters) with Adam, batch 64\n`);
-  const testAccuracy: number[] = [];
-  const testLoss: number[] = [];
-  const history = fit(model, train, {
-    epochs,
-    batchSize: 64,
-    optimizer: adam({ learningRate: 0.001 }),
-    seed,
-    ...progressBar(io, epochs, () => {
-      const result = evaluate(model, test);
-      testLoss.push(result.loss);
-      testAccuracy.push(result.accuracy!);
-      return `  test ${(result.accuracy! * 100).toFixed(1)}%`;
-    }),
-  });
+  const { history, testAccuracy, chart } = trainAndTest(model, train, test, { epochs, batchSize: 64, optimizer: adam({ learningRate: 0.001 }), seed }, io);
   io.out(`\n${sparkline("loss", history.loss)}\n`);
-  io.out(`test accuracy: ${(testAccuracy.at(-1)! * 100).toFixed(2)}% on ${test.inputs.shape[0]} digits the network never saw\n\n`);
+  io.out(`test accuracy: ${(testAccuracy * 100).toFixed(2)}% on ${test.inputs.shape[0]} digits the network never saw\n\n`);
 
   const batch = takeExamples(test, Array.from({ length: 32 }, (_, i) => i), "row");
   io.out("Gradients of the loss on one batch of 32 test digits: the tape against the hand-derived\nbackprop and against central finite differences, in both conventions (relative differences):\n\n");
   const report = gradientAgreement(model, batch.inputs, batch.targets, { seed });
   io.out(`${report.table()}\n\n`);
 
-  writeTextAtomically(join(out, "training.svg"), trainingChartSvg({ loss: history.loss, validationLoss: testLoss, accuracy: history.accuracy, validationAccuracy: testAccuracy }));
+  writeTextAtomically(join(out, "training.svg"), chart);
   const small = takeExamples(batch, [0, 1, 2, 3], "row");
   const graphDot = toDot(traceGraph((p: Params, x: Tensor) => model.loss(p, x, small.targets), [model.params, small.inputs], { parameters: [0], names: ["", "X"], backward: true }), {
     title: "784-128-10 network: the tape of one forward (solid) and backward (dashed) pass",
@@ -300,27 +287,32 @@ function train(args: readonly string[], io: Io): number {
   const out = prepareOut(values.out ?? "tapegrad-out");
   io.out(`${file}: ${m} rows, ${data.features.length} features, ${data.classes.length} classes (${data.classes.join(", ")}); ${m - testCount} for training, ${testCount} for testing\n`);
   io.out(`Training an MLP ${sizes.join("-")} (${activation}, ${output} output, ${convention} convention) with ${optimizerName}, learning rate ${learningRate}, batch ${batchSize}\n`);
-  const testAccuracy: number[] = [];
+  const optimizer = optimizers[optimizerName as keyof typeof optimizers]();
+  const { history, testAccuracy, chart } = trainAndTest(model, trainSet, testSet, { epochs, batchSize, optimizer, seed }, io);
+  io.out(`\n${sparkline("loss", history.loss)}\ntest accuracy: ${(testAccuracy * 100).toFixed(2)}% on ${testCount} held-out rows\n`);
+  saveWeights(model, join(out, "weights.json"));
+  const preprocessing = { target: values.target, features: data.features, classes: data.classes, mean: Array.from(featureMean.data), std: Array.from(featureStd.data), convention };
+  writeTextAtomically(join(out, "preprocessing.json"), `${JSON.stringify(preprocessing, null, 2)}\n`);
+  writeTextAtomically(join(out, "training.svg"), chart);
+  io.out(`Wrote ${join(out, "weights.json")}, ${join(out, "preprocessing.json")} and ${join(out, "training.svg")}\n`);
+  return 0;
+}
+
+/** Trains with a progress bar, evaluating on the test set after each epoch; returns the history, the last test accuracy and the chart. */
+function trainAndTest(model: Model, train: Dataset, test: Dataset, settings: { epochs: number; batchSize: number; optimizer: Optimizer; seed: number }, io: Io) {
   const testLoss: number[] = [];
-  const history = fit(model, trainSet, {
-    epochs,
-    batchSize,
-    optimizer: optimizers[optimizerName as keyof typeof optimizers](),
-    seed,
-    ...progressBar(io, epochs, () => {
-      const result = evaluate(model, testSet);
+  const testAccuracy: number[] = [];
+  const history = fit(model, train, {
+    ...settings,
+    ...progressBar(io, settings.epochs, () => {
+      const result = evaluate(model, test);
       testLoss.push(result.loss);
       testAccuracy.push(result.accuracy!);
       return `  test ${(result.accuracy! * 100).toFixed(1)}%`;
     }),
   });
-  io.out(`\n${sparkline("loss", history.loss)}\ntest accuracy: ${(testAccuracy.at(-1)! * 100).toFixed(2)}% on ${testCount} held-out rows\n`);
-  saveWeights(model, join(out, "weights.json"));
-  const preprocessing = { target: values.target, features: data.features, classes: data.classes, mean: Array.from(featureMean.data), std: Array.from(featureStd.data), convention };
-  writeTextAtomically(join(out, "preprocessing.json"), `${JSON.stringify(preprocessing, null, 2)}\n`);
-  writeTextAtomically(join(out, "training.svg"), trainingChartSvg({ loss: history.loss, validationLoss: testLoss, accuracy: history.accuracy, validationAccuracy: testAccuracy }));
-  io.out(`Wrote ${join(out, "weights.json")}, ${join(out, "preprocessing.json")} and ${join(out, "training.svg")}\n`);
-  return 0;
+  const chart = trainingChartSvg({ loss: history.loss, validationLoss: testLoss, accuracy: history.accuracy, validationAccuracy: testAccuracy });
+  return { history, testAccuracy: testAccuracy.at(-1)!, chart };
 }
 
 function standardisation(inputs: Tensor): { mean: Tensor; std: Tensor } {
