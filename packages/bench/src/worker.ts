@@ -1,0 +1,58 @@
+// Runs one case for one library, in a process of its own, and prints one RESULT line of JSON.
+import { loadAdapter } from "./adapters";
+import type { BenchCase } from "./cases";
+import { median, mlpProblem, randomArray, timeIt, type Measurement } from "./workloads";
+
+const [library, caseJson] = process.argv.slice(2);
+const benchCase = JSON.parse(caseJson) as BenchCase;
+
+async function measure(): Promise<Measurement> {
+  if (benchCase.kind === "memory") return memory(benchCase.steps, benchCase.batch);
+  if (benchCase.kind === "mnist-epoch") return mnistEpoch();
+  const adapter = await loadAdapter(library);
+  if (benchCase.kind === "matmul") {
+    const { n, dtype } = benchCase;
+    const run = adapter.matmul(randomArray(n * n, 1, dtype), randomArray(n * n, 2, dtype), n, dtype);
+    const times = await timeIt(run, { warmup: n >= 1024 ? 1 : 3, minRuns: n >= 1024 ? 3 : 5, minMs: 1000 });
+    return { times, extra: { gflops: (2 * n ** 3) / (median(times) * 1e6) } };
+  }
+  if (benchCase.kind === "mlp") {
+    const step = adapter.mlpTrainer(mlpProblem(benchCase.sizes, benchCase.batch, benchCase.dtype, benchCase.loss));
+    const losses = Array.from({ length: 5 }, () => step());
+    const times = await timeIt(step, { warmup: 2, minRuns: 10, minMs: 2000, maxRuns: 500 });
+    return { times, losses };
+  }
+  const run = adapter.opChain(randomArray(10, 4, "float32"), benchCase.length);
+  const times = await timeIt(run, { warmup: 2, minRuns: 5, minMs: 1000 });
+  return { times };
+}
+
+/** The heap after garbage collection during a long training run, with no disposal anywhere. */
+async function memory(steps: number, batch: number): Promise<Measurement> {
+  const adapter = await loadAdapter("tapegrad");
+  const step = adapter.mlpTrainer(mlpProblem([784, 256, 128, 10], batch, "float32", "softmaxCrossEntropy"));
+  const heapAt: Record<string, number> = {};
+  const start = performance.now();
+  for (let i = 1; i <= steps; i++) {
+    step();
+    if (i === steps / 10 || i === steps) {
+      global.gc!();
+      heapAt[`heap MB after ${i} steps`] = process.memoryUsage().heapUsed / 2 ** 20;
+    }
+  }
+  return { times: [(performance.now() - start) / steps], extra: heapAt };
+}
+
+async function mnistEpoch(): Promise<Measurement> {
+  const { loadMnist } = await import("@tapegrad/cli");
+  const { mlp, fit, adam } = await import("@tapegrad/nn");
+  const { train } = loadMnist({ seed: 0, trainSize: 8000 });
+  const model = mlp({ sizes: [784, 128, 10], hidden: "relu", output: "softmax", convention: "row", seed: 0 });
+  const start = performance.now();
+  fit(model, train, { epochs: 1, batchSize: 64, optimizer: adam({ learningRate: 0.001 }), seed: 0 });
+  return { times: [performance.now() - start] };
+}
+
+const result = await measure();
+process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+process.exit(0);
