@@ -70,3 +70,5 @@ export {
   type TraceOptions,
   type DotOptions,
 } from "./trace";
+export { setMatmulKernel, type MatmulKernel } from "./kernels/matmul";
+export { wasmSimdAvailable } from "./kernels/wasm/gemm";

@@ -1,5 +1,39 @@
 import { allocate, type TypedArray } from "../dtype";
 import { Tensor } from "../tensor";
+import { wasmGemm } from "./wasm/gemm";
+
+/** Which matrix-multiplication kernel runs: see {@link setMatmulKernel}. */
+export type MatmulKernel = "auto" | "js" | "wasm";
+
+/** Below this many multiply-adds, copying into WebAssembly memory costs more than it saves. */
+const WASM_THRESHOLD = 4096;
+let kernelChoice: MatmulKernel = initialKernel();
+
+/** `TAPEGRAD_MATMUL_KERNEL=js|wasm` in the environment forces a kernel (the test suite runs on both). */
+function initialKernel(): MatmulKernel {
+  const forced = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TAPEGRAD_MATMUL_KERNEL;
+  return forced === "js" || forced === "wasm" ? forced : "auto";
+}
+
+/**
+ * Chooses the matrix-multiplication kernel: `'wasm'` (WebAssembly SIMD, register-tiled, on
+ * packed panels), `'js'` (plain loops over typed arrays), or `'auto'` (the default: wasm for
+ * products of at least 4,096 multiply-adds when the engine supports WebAssembly SIMD, else
+ * js). Both give the same results up to rounding; returns the previous choice.
+ * @example
+ * ```ts
+ * const previous = setMatmulKernel("js"); // e.g. to compare the two paths
+ * setMatmulKernel(previous);
+ * ```
+ */
+export function setMatmulKernel(kernel: MatmulKernel): MatmulKernel {
+  if (kernel !== "auto" && kernel !== "js" && kernel !== "wasm") {
+    throw new Error(`setMatmulKernel: the kernel must be 'auto', 'js' or 'wasm', got ${JSON.stringify(kernel)}`);
+  }
+  const previous = kernelChoice;
+  kernelChoice = kernel;
+  return previous;
+}
 
 /**
  * C = op(A)·op(B) on contiguous row-major data, where op transposes when asked, so that
@@ -14,6 +48,10 @@ export function gemm(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bool
   const n = transposeB ? rowsB : colsB;
   const A = a.data;
   const B = b.data;
+  if (kernelChoice === "wasm" || (kernelChoice === "auto" && m * n * k >= WASM_THRESHOLD)) {
+    const C = wasmGemm(a.dtype, A, B, m, k, n, transposeA, transposeB);
+    if (C !== null) return new Tensor(C, [m, n]);
+  }
   const C = allocate(a.dtype, m * n);
   if (!transposeA && !transposeB) multiplyNN(A, B, C, m, k, n);
   else if (!transposeA && transposeB) multiplyNT(A, B, C, m, k, n);
