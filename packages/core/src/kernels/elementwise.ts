@@ -1,12 +1,58 @@
-import { allocate } from "../dtype";
+import { allocate, type TypedArray } from "../dtype";
 import { broadcastShapes, broadcastStrides, sizeOf } from "../shape";
 import { Tensor } from "../tensor";
 
-/** Applies `f` to every element of `x`. */
-export function mapUnary(x: Tensor, f: (v: number) => number): Tensor {
+// Element-wise kernels take the element function twice: as a JavaScript function, and as
+// the same expression in source form ("x * y"). From the source, a loop of its own is
+// generated for each op (as ndarray-ops' cwise does), so the loop body is inlined instead
+// of calling a shared, megamorphic callback per element. Where generating code is not
+// allowed (a strict content-security policy), the callback loops run instead.
+
+type UnaryLoop = (input: ArrayLike<number>, out: TypedArray) => void;
+type BinaryLoop = (a: ArrayLike<number>, b: ArrayLike<number>, out: TypedArray, strideA: number, strideB: number) => void;
+
+const unaryLoops = new Map<string, UnaryLoop | null>();
+const binaryLoops = new Map<string, BinaryLoop | null>();
+
+let generatedLoopsAllowed = true;
+
+/** Switches the generated loops off (the callback loops run) or on; for tests of both paths. @internal */
+export function allowGeneratedLoops(allowed: boolean): void {
+  generatedLoopsAllowed = allowed;
+}
+
+function generate<T>(cache: Map<string, T | null>, source: string, make: () => T): T | null {
+  if (!generatedLoopsAllowed) return null;
+  if (!cache.has(source)) {
+    try {
+      cache.set(source, make());
+    } catch {
+      cache.set(source, null);
+    }
+  }
+  return cache.get(source)!;
+}
+
+function unaryLoop(expression: string): UnaryLoop | null {
+  return generate(unaryLoops, expression, () =>
+    new Function("input", "out", `for (let i = 0; i < out.length; i++) { const x = input[i]; out[i] = ${expression}; }`) as UnaryLoop,
+  );
+}
+
+/** out[i] = f(a[i·strideA], b[i·strideB]): strides of 0 broadcast a scalar. */
+function binaryLoop(expression: string): BinaryLoop | null {
+  return generate(binaryLoops, expression, () =>
+    new Function("a", "b", "out", "strideA", "strideB", `for (let i = 0, ia = 0, ib = 0; i < out.length; i++, ia += strideA, ib += strideB) { const x = a[ia], y = b[ib]; out[i] = ${expression}; }`) as BinaryLoop,
+  );
+}
+
+/** Applies `f` (whose body, in terms of `x`, is `expression`) to every element of `x`. */
+export function mapUnary(x: Tensor, f: (v: number) => number, expression?: string): Tensor {
   const input = x.data;
   const out = allocate(x.dtype, input.length);
-  for (let i = 0; i < input.length; i++) out[i] = f(input[i]);
+  const loop = expression === undefined ? null : unaryLoop(expression);
+  if (loop !== null) loop(input, out);
+  else for (let i = 0; i < input.length; i++) out[i] = f(input[i]);
   return new Tensor(out, x.shape);
 }
 
@@ -15,13 +61,17 @@ export function mapUnary(x: Tensor, f: (v: number) => number): Tensor {
  * broadcast operands: equal shapes and scalar operands take flat loops, anything else a
  * strided walk whose innermost loop runs along the last axis.
  */
-export function mapBinary(opName: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+export function mapBinary(opName: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number, expression?: string): Tensor {
   const shape = broadcastShapes(opName, a.shape, b.shape);
   const size = sizeOf(shape);
   const out = allocate(a.dtype, size);
   const A = a.data;
   const B = b.data;
-  if (A.length === size && B.length === size) {
+  const loop = expression === undefined ? null : binaryLoop(expression);
+  const flat = (A.length === size || A.length === 1) && (B.length === size || B.length === 1);
+  if (flat && loop !== null) {
+    loop(A, B, out, A.length === size ? 1 : 0, B.length === size ? 1 : 0);
+  } else if (A.length === size && B.length === size) {
     for (let i = 0; i < size; i++) out[i] = f(A[i], B[i]);
   } else if (A.length === size && B.length === 1) {
     const y = B[0];
@@ -29,6 +79,15 @@ export function mapBinary(opName: string, a: Tensor, b: Tensor, f: (x: number, y
   } else if (B.length === size && A.length === 1) {
     const x = A[0];
     for (let i = 0; i < size; i++) out[i] = f(x, B[i]);
+  } else if (loop !== null && isRowBroadcast(a.shape, b.shape, shape)) {
+    // The common bias case, [m, n] with [n] or [1, n] (either side): one generated loop per row.
+    const n = shape[shape.length - 1];
+    const aIsFull = A.length === size;
+    for (let row = 0; row < size / n; row++) {
+      const segment = out.subarray(row * n, row * n + n);
+      if (aIsFull) loop(A.subarray(row * n, row * n + n), B, segment, 1, 1);
+      else loop(A, B.subarray(row * n, row * n + n), segment, 1, 1);
+    }
   } else if (size > 0) {
     const stridesA = broadcastStrides(a.shape, shape);
     const stridesB = broadcastStrides(b.shape, shape);
@@ -52,6 +111,14 @@ export function mapBinary(opName: string, a: Tensor, b: Tensor, f: (x: number, y
     }
   }
   return new Tensor(out, shape);
+}
+
+/** Whether one operand is the full shape and the other one row of it, as a bias is. */
+function isRowBroadcast(shapeA: readonly number[], shapeB: readonly number[], shape: readonly number[]): boolean {
+  const n = shape[shape.length - 1];
+  const isRow = (s: readonly number[]) => s[s.length - 1] === n && sizeOf(s) === n;
+  const size = sizeOf(shape);
+  return n > 0 && ((sizeOf(shapeA) === size && isRow(shapeB)) || (sizeOf(shapeB) === size && isRow(shapeA)));
 }
 
 /** The logistic function, computed without overflow for large |x|. */

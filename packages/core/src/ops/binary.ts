@@ -10,7 +10,7 @@ import { unbroadcast } from "./movement";
 export const add: Op = defineOp({
   name: "add",
   inputNames: ["x", "y"],
-  forward: ([x, y]) => mapBinary("add", x, y, (a, b) => a + b),
+  forward: ([x, y]) => mapBinary("add", x, y, (a, b) => a + b, "x + y"),
   vjp: (g, { inputs: [x, y] }) => [unbroadcast(g, x.shape), unbroadcast(g, y.shape)],
 });
 
@@ -18,7 +18,7 @@ export const add: Op = defineOp({
 export const sub: Op = defineOp({
   name: "sub",
   inputNames: ["x", "y"],
-  forward: ([x, y]) => mapBinary("sub", x, y, (a, b) => a - b),
+  forward: ([x, y]) => mapBinary("sub", x, y, (a, b) => a - b, "x - y"),
   vjp: (g, { inputs: [x, y], needsGrad }) => [
     unbroadcast(g, x.shape),
     needsGrad[1] ? unbroadcast(neg(g), y.shape) : null,
@@ -29,7 +29,7 @@ export const sub: Op = defineOp({
 export const mul: Op = defineOp({
   name: "mul",
   inputNames: ["x", "y"],
-  forward: ([x, y]) => mapBinary("mul", x, y, (a, b) => a * b),
+  forward: ([x, y]) => mapBinary("mul", x, y, (a, b) => a * b, "x * y"),
   vjp: (g, { inputs: [x, y], needsGrad }) => [
     needsGrad[0] ? unbroadcast(mul(g, y), x.shape) : null,
     needsGrad[1] ? unbroadcast(mul(g, x), y.shape) : null,
@@ -40,7 +40,7 @@ export const mul: Op = defineOp({
 export const div: Op = defineOp({
   name: "div",
   inputNames: ["x", "y"],
-  forward: ([x, y]) => mapBinary("div", x, y, (a, b) => a / b),
+  forward: ([x, y]) => mapBinary("div", x, y, (a, b) => a / b, "x / y"),
   vjp: (g, { inputs: [x, y], out, needsGrad }) => [
     needsGrad[0] ? unbroadcast(div(g, y), x.shape) : null,
     needsGrad[1] ? unbroadcast(neg(mul(g, div(out, y))), y.shape) : null,
@@ -55,6 +55,6 @@ export const div: Op = defineOp({
 export const equal: Op = defineOp({
   name: "equal",
   inputNames: ["x", "y"],
-  forward: ([x, y]) => mapBinary("equal", x, y, (a, b) => (a === b ? 1 : 0)),
+  forward: ([x, y]) => mapBinary("equal", x, y, (a, b) => (a === b ? 1 : 0), "x === y ? 1 : 0"),
   vjp: () => [null, null],
 });

@@ -10,7 +10,7 @@ import type { Tensor } from "../tensor";
 export const neg: Op = defineOp({
   name: "neg",
   inputNames: ["x"],
-  forward: ([x]) => mapUnary(x, (v) => -v),
+  forward: ([x]) => mapUnary(x, (v) => -v, "-x"),
   vjp: (g) => [neg(g)],
 });
 
@@ -18,7 +18,7 @@ export const neg: Op = defineOp({
 export const exp: Op = defineOp({
   name: "exp",
   inputNames: ["x"],
-  forward: ([x]) => mapUnary(x, Math.exp),
+  forward: ([x]) => mapUnary(x, Math.exp, "Math.exp(x)"),
   vjp: (g, { out }) => [mul(g, out)],
 });
 
@@ -26,7 +26,7 @@ export const exp: Op = defineOp({
 export const log: Op = defineOp({
   name: "log",
   inputNames: ["x"],
-  forward: ([x]) => mapUnary(x, Math.log),
+  forward: ([x]) => mapUnary(x, Math.log, "Math.log(x)"),
   vjp: (g, { inputs: [x] }) => [div(g, x)],
 });
 
@@ -34,7 +34,7 @@ export const log: Op = defineOp({
 export const sqrt: Op = defineOp({
   name: "sqrt",
   inputNames: ["x"],
-  forward: ([x]) => mapUnary(x, Math.sqrt),
+  forward: ([x]) => mapUnary(x, Math.sqrt, "Math.sqrt(x)"),
   vjp: (g, { out }) => [div(g, mul(out, 2))],
 });
 
@@ -42,7 +42,7 @@ export const sqrt: Op = defineOp({
 export const square: Op = defineOp({
   name: "square",
   inputNames: ["x"],
-  forward: ([x]) => mapUnary(x, (v) => v * v),
+  forward: ([x]) => mapUnary(x, (v) => v * v, "x * x"),
   vjp: (g, { inputs: [x] }) => [mul(g, mul(x, 2))],
 });
 
@@ -68,7 +68,7 @@ export function pow(x: Tensor, exponent: number): Tensor {
 export const tanh: Op = defineOp({
   name: "tanh",
   inputNames: ["x"],
-  forward: ([x]) => mapUnary(x, Math.tanh),
+  forward: ([x]) => mapUnary(x, Math.tanh, "Math.tanh(x)"),
   vjp: (g, { out }) => [mul(g, sub(1, mul(out, out)))],
 });
 
@@ -80,7 +80,7 @@ export const tanh: Op = defineOp({
 export const sigmoid: Op = defineOp({
   name: "sigmoid",
   inputNames: ["x"],
-  forward: ([x]) => mapUnary(x, stableSigmoid),
+  forward: ([x]) => mapUnary(x, stableSigmoid, "x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))"),
   vjp: (g, { out }) => [mul(g, mul(out, sub(1, out)))],
 });
 
@@ -91,7 +91,7 @@ export const sigmoid: Op = defineOp({
 export const relu: Op = defineOp({
   name: "relu",
   inputNames: ["x"],
-  forward: ([x]) => mapUnary(x, (v) => (v > 0 ? v : 0)),
+  forward: ([x]) => mapUnary(x, (v) => (v > 0 ? v : 0), "x > 0 ? x : 0"),
   vjp: (g, { inputs: [x] }) => [mul(g, step(x))],
 });
 
@@ -99,7 +99,7 @@ export const relu: Op = defineOp({
 export const abs: Op = defineOp({
   name: "abs",
   inputNames: ["x"],
-  forward: ([x]) => mapUnary(x, Math.abs),
+  forward: ([x]) => mapUnary(x, Math.abs, "Math.abs(x)"),
   vjp: (g, { inputs: [x] }) => [mul(g, sign(x))],
 });
 
@@ -110,7 +110,7 @@ export const abs: Op = defineOp({
 export const sign: Op = defineOp({
   name: "sign",
   inputNames: ["x"],
-  forward: ([x]) => mapUnary(x, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0)),
+  forward: ([x]) => mapUnary(x, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0), "x > 0 ? 1 : x < 0 ? -1 : 0"),
   vjp: () => [null],
 });
 
@@ -121,7 +121,7 @@ export const sign: Op = defineOp({
 export const step: Op = defineOp({
   name: "step",
   inputNames: ["x"],
-  forward: ([x]) => mapUnary(x, (v) => (v > 0 ? 1 : 0)),
+  forward: ([x]) => mapUnary(x, (v) => (v > 0 ? 1 : 0), "x > 0 ? 1 : 0"),
   vjp: () => [null],
 });
 
