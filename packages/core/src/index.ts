@@ -45,7 +45,7 @@ export {
 } from "./grad";
 
 export { neg, exp, log, sqrt, square, pow, tanh, sigmoid, relu, abs, sign, step } from "./ops/elementwise";
-export { add, sub, mul, div, equal } from "./ops/binary";
+export { add, sub, mul, div, equal, addScaled } from "./ops/binary";
 export { sum, mean, max } from "./ops/reduce";
 export { reshape, transpose, broadcastTo, astype, identity, unbroadcast } from "./ops/movement";
 export { matmul, type MatmulOptions } from "./ops/linalg";

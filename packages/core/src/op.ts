@@ -1,5 +1,5 @@
-import { record, withoutTapes } from "./tape";
-import { Tensor, tensor, type TensorLike } from "./tensor";
+import { pauseTapes, record, resumeTapes } from "./tape";
+import { scalar, Tensor, type TensorLike } from "./tensor";
 import type { DType } from "./dtype";
 
 /**
@@ -98,7 +98,13 @@ export function registeredOps(): ReadonlyMap<string, Op<any>> {
 export function makeOp<A>(definition: OpDefinition<A>): Op<A> {
   const apply = (rawInputs: readonly TensorLike[], attrs: A): Tensor => {
     const inputs = toTensors(definition, rawInputs);
-    let out: unknown = withoutTapes(() => definition.forward(inputs, attrs));
+    const saved = pauseTapes();
+    let out: unknown;
+    try {
+      out = definition.forward(inputs, attrs);
+    } finally {
+      resumeTapes(saved);
+    }
     if (!(out instanceof Tensor)) {
       throw new Error(`forward of op '${definition.name}' returned ${String(out)}; it must return a Tensor`);
     }
@@ -122,7 +128,9 @@ function toTensors(definition: OpDefinition<any>, rawInputs: readonly TensorLike
     );
   }
   let dtype: DType | undefined;
-  rawInputs.forEach((input, j) => {
+  let allTensors = true;
+  for (let j = 0; j < rawInputs.length; j++) {
+    const input = rawInputs[j];
     if (input instanceof Tensor) {
       if (dtype !== undefined && input.dtype !== dtype) {
         throw new Error(
@@ -131,14 +139,17 @@ function toTensors(definition: OpDefinition<any>, rawInputs: readonly TensorLike
         );
       }
       dtype = input.dtype;
-    } else if (typeof input !== "number") {
+    } else if (typeof input === "number") {
+      allTensors = false;
+    } else {
       const name = definition.inputNames?.[j];
       throw new Error(
         `${definition.name}: input ${j}${name ? ` ('${name}')` : ""} is ${describe(input)}; expected a Tensor or a number`,
       );
     }
-  });
-  return rawInputs.map((input) => (input instanceof Tensor ? input : tensor(input, { dtype })));
+  }
+  if (allTensors) return rawInputs.slice() as Tensor[]; // the tape keeps this array: never the caller's own
+  return rawInputs.map((input) => (input instanceof Tensor ? input : scalar(input, dtype ?? "float64")));
 }
 
 function describe(value: unknown): string {

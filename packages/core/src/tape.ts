@@ -37,12 +37,30 @@ let activeTapes: readonly Tape[] = [];
 
 /** Records an op application on every active tape that tracks one of its inputs. */
 export function record(op: OpDefinition<any>, inputs: readonly Tensor[], out: Tensor, attrs: unknown): void {
-  for (const tape of activeTapes) {
-    if (inputs.some((x) => tape.tracks(x))) {
-      tape.entries.push({ op, inputs, out, attrs });
-      tape.watch(out);
+  for (let t = 0; t < activeTapes.length; t++) {
+    const tape = activeTapes[t];
+    for (let i = 0; i < inputs.length; i++) {
+      if (tape.tracks(inputs[i])) {
+        tape.entries.push({ op, inputs, out, attrs });
+        tape.watch(out);
+        break;
+      }
     }
   }
+}
+
+const NO_TAPES: readonly Tape[] = [];
+
+/** Stops all recording and returns what was active, for {@link resumeTapes}. */
+export function pauseTapes(): readonly Tape[] {
+  const saved = activeTapes;
+  activeTapes = NO_TAPES;
+  return saved;
+}
+
+/** Restores the tapes {@link pauseTapes} returned. */
+export function resumeTapes(saved: readonly Tape[]): void {
+  activeTapes = saved;
 }
 
 /** Runs `fn` with `tape` active (inside any tapes already active). */
@@ -58,12 +76,11 @@ export function withTape<T>(tape: Tape, fn: () => T): T {
 
 /** Runs `fn` with no tape active: nothing it computes is recorded. */
 export function withoutTapes<T>(fn: () => T): T {
-  const saved = activeTapes;
-  activeTapes = [];
+  const saved = pauseTapes();
   try {
     return fn();
   } finally {
-    activeTapes = saved;
+    resumeTapes(saved);
   }
 }
 
@@ -92,7 +109,8 @@ export function backward(
     const g = cotangents.get(out);
     if (g === undefined) continue;
     if (!retainAll) cotangents.delete(out);
-    const needsGrad = inputs.map((x) => tape.tracks(x));
+    const needsGrad = new Array<boolean>(inputs.length);
+    for (let j = 0; j < inputs.length; j++) needsGrad[j] = tape.tracks(inputs[j]);
     const grads = op.vjp(g, { inputs, out, attrs, needsGrad });
     checkVjpResult(op, inputs, grads);
     for (let j = 0; j < inputs.length; j++) {

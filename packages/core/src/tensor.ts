@@ -1,6 +1,15 @@
 import ndarray, { type NdArray } from "ndarray";
 import ops from "ndarray-ops";
 import { allocate, checkDType, DEFAULT_DTYPE, dtypeOfArray, type DType, type TypedArray } from "./dtype";
+
+const EMPTY_SHAPE: readonly number[] = Object.freeze([]);
+
+/** A scalar of shape [] holding `value`, for numbers given to ops. @internal */
+export function scalar(value: number, dtype: DType): Tensor {
+  const data = allocate(dtype, 1);
+  data[0] = value;
+  return new Tensor(data, EMPTY_SHAPE);
+}
 import { checkShape, formatShape, sizeOf, type Shape } from "./shape";
 
 /** Nested JavaScript arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
@@ -28,26 +37,33 @@ export type TensorLike = Tensor | number;
  * ```
  */
 export class Tensor {
-  /** The values as a contiguous row-major ndarray (treat it as read-only). */
-  readonly array: NdArray<TypedArray>;
   /** The element type. */
   readonly dtype: DType;
   /** The size of each axis, outermost first; `[]` for a scalar. */
   readonly shape: readonly number[];
+  private readonly values: TypedArray;
+  private view: NdArray<TypedArray> | undefined;
 
   /**
-   * Wraps a typed array of exactly `sizeOf(shape)` elements. Use {@link tensor} instead.
+   * Wraps a typed array of exactly `sizeOf(shape)` elements, taking both as they are (the
+   * caller must not change them afterwards). Use {@link tensor} instead.
    * @internal
    */
   constructor(data: TypedArray, shape: Shape) {
-    this.dtype = dtypeOfArray(data)!;
-    this.shape = Object.freeze([...shape]);
-    this.array = ndarray(data, [...shape]);
+    this.dtype = data instanceof Float32Array ? "float32" : "float64";
+    this.shape = shape;
+    this.values = data;
+  }
+
+  /** The values as a contiguous row-major ndarray (treat it as read-only). */
+  get array(): NdArray<TypedArray> {
+    this.view ??= ndarray(this.values, [...this.shape]);
+    return this.view;
   }
 
   /** The number of elements. */
   get size(): number {
-    return this.array.data.length;
+    return this.values.length;
   }
 
   /** The number of axes. */
@@ -57,7 +73,7 @@ export class Tensor {
 
   /** The values as a contiguous row-major typed array (shared: treat it as read-only). */
   get data(): TypedArray {
-    return this.array.data;
+    return this.values;
   }
 
   /**
@@ -162,7 +178,7 @@ export function full(shape: Shape, value: number, options: { dtype?: DType } = {
   checkDType("full", dtype);
   const data = allocate(dtype, sizeOf(shape));
   if (value !== 0) data.fill(value);
-  return new Tensor(data, shape);
+  return new Tensor(data, Object.freeze([...shape]));
 }
 
 /**
@@ -221,14 +237,14 @@ function fromNdArray(source: NdArray, dtype: DType | undefined): TypedArray {
 }
 
 function withShape(data: TypedArray, inferred: Shape, requested: Shape | undefined): Tensor {
-  if (requested === undefined) return new Tensor(data, inferred);
+  if (requested === undefined) return new Tensor(data, Object.freeze([...inferred]));
   if (sizeOf(requested) !== data.length) {
     throw new Error(
       `tensor: the values have ${data.length} elements (shape ${formatShape(inferred)}), ` +
         `which does not fill the requested shape ${formatShape(requested)} (${sizeOf(requested)} elements)`,
     );
   }
-  return new Tensor(data, requested);
+  return new Tensor(data, Object.freeze([...requested]));
 }
 
 function nestedShape(values: NestedArray[]): number[] {

@@ -78,6 +78,10 @@ const samples: Record<string, () => Sample[]> = {
     { label: "no ties", inputs: [awayFromZero([3, 4], 1), awayFromZero([4], 2)] },
     { label: "with ties", inputs: [tensor([[1, 2], [3, 4]]), tensor([1, 5])] },
   ],
+  addScaled: () => [
+    { label: "alpha 0.5", inputs: [awayFromZero([3, 4], 1), awayFromZero([3, 4], 2)], attrs: { alpha: 0.5 } },
+    { label: "alpha -2, vectors", inputs: [awayFromZero([5], 3), awayFromZero([5], 4)], attrs: { alpha: -2 } },
+  ],
   sum: reduceSamples,
   max: reduceSamples,
   reshape: () => [

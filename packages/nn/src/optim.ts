@@ -1,4 +1,4 @@
-import { add, div, mul, noGrad, sqrt, square, sub, zerosLike, type Tensor } from "@tapegrad/core";
+import { add, addScaled, div, mul, noGrad, sqrt, square, zerosLike, type Tensor } from "@tapegrad/core";
 import type { Params } from "./dense";
 
 /**
@@ -39,7 +39,7 @@ export function sgd({ learningRate }: { learningRate: number }): Optimizer {
   checkRate("sgd", "learningRate", learningRate);
   return {
     description: `sgd(learningRate=${learningRate})`,
-    step: (params, grads) => update(params, grads, (_, theta, g) => sub(theta, mul(g, learningRate))),
+    step: (params, grads) => update(params, grads, (_, theta, g) => addScaled(theta, g, -learningRate)),
   };
 }
 
@@ -55,9 +55,10 @@ export function momentum({ learningRate, momentum: mu = 0.9 }: { learningRate: n
     description: `momentum(learningRate=${learningRate}, momentum=${mu})`,
     step: (params, grads) =>
       update(params, grads, (name, theta, g) => {
-        const v = add(mul(velocity.get(name) ?? zerosLike(g), mu), g);
+        const previous = velocity.get(name);
+        const v = previous === undefined ? g : addScaled(g, previous, mu);
         velocity.set(name, v);
-        return sub(theta, mul(v, learningRate));
+        return addScaled(theta, v, -learningRate);
       }),
   };
 }
@@ -91,12 +92,12 @@ export function adam({ learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon
       update(params, grads, (name, theta, g) => {
         const previous = moments.get(name) ?? { m: zerosLike(g), v: zerosLike(g), t: 0 };
         const t = previous.t + 1;
-        const m = add(mul(previous.m, beta1), mul(g, 1 - beta1));
-        const v = add(mul(previous.v, beta2), mul(square(g), 1 - beta2));
+        const m = addScaled(mul(previous.m, beta1), g, 1 - beta1);
+        const v = addScaled(mul(previous.v, beta2), square(g), 1 - beta2);
         moments.set(name, { m, v, t });
         const mHat = div(m, 1 - beta1 ** t);
         const vHat = div(v, 1 - beta2 ** t);
-        return sub(theta, mul(div(mHat, add(sqrt(vHat), epsilon)), learningRate));
+        return addScaled(theta, div(mHat, add(sqrt(vHat), epsilon)), -learningRate);
       }),
   };
 }

@@ -1,4 +1,7 @@
 import { defineOp, type Op } from "../op";
+import { allocate } from "../dtype";
+import { formatShape, shapesEqual } from "../shape";
+import { Tensor } from "../tensor";
 import { mapBinary } from "../kernels/elementwise";
 import { neg } from "./elementwise";
 import { unbroadcast } from "./movement";
@@ -58,3 +61,29 @@ export const equal: Op = defineOp({
   forward: ([x, y]) => mapBinary("equal", x, y, (a, b) => (a === b ? 1 : 0), "x === y ? 1 : 0"),
   vjp: () => [null, null],
 });
+
+const addScaledOp = defineOp<{ alpha: number }>({
+  name: "addScaled",
+  inputNames: ["x", "y"],
+  forward: ([x, y], { alpha }) => {
+    const X = x.data;
+    const Y = y.data;
+    const out = allocate(x.dtype, X.length);
+    for (let i = 0; i < out.length; i++) out[i] = X[i] + alpha * Y[i];
+    return new Tensor(out, x.shape);
+  },
+  vjp: (g, { attrs: { alpha }, needsGrad }) => [g, needsGrad[1] ? mul(g, alpha) : null],
+});
+
+/**
+ * x + α·y for tensors of the same shape, in one pass: the update step of optimisers
+ * (θ − η·g is `addScaled(θ, g, -η)`).
+ * @example `addScaled(tensor([1, 2]), tensor([10, 20]), 0.5) // [6, 12]`
+ */
+export function addScaled(x: Tensor, y: Tensor, alpha: number): Tensor {
+  if (!shapesEqual(x.shape, y.shape)) {
+    throw new Error(`addScaled: x has shape ${formatShape(x.shape)} and y has shape ${formatShape(y.shape)}; they must be equal`);
+  }
+  return addScaledOp.apply([x, y], { alpha });
+}
+
