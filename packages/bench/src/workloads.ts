@@ -67,3 +67,36 @@ export async function timeIt(run: () => unknown | Promise<unknown>, { warmup = 2
   }
   return times;
 }
+
+/**
+ * The problem's first loss (before any update), computed in plain float64 JavaScript from
+ * the same data and weights: an independent value to measure each library's accuracy against.
+ */
+export function referenceFirstLoss(p: MlpProblem): number {
+  const { sizes, batch } = p;
+  let A: number[][] = Array.from({ length: batch }, (_, i) => Array.from(p.X.subarray(i * sizes[0], (i + 1) * sizes[0])));
+  p.weights.forEach(({ W, b }, l) => {
+    const [nIn, nOut] = [sizes[l], sizes[l + 1]];
+    const last = l === p.weights.length - 1;
+    A = A.map((row) =>
+      Array.from({ length: nOut }, (_, j) => {
+        let z = b[j];
+        for (let k = 0; k < nIn; k++) z += row[k] * W[k * nOut + j];
+        return last ? z : p.loss === "mse" ? Math.tanh(z) : Math.max(z, 0);
+      }),
+    );
+  });
+  const classes = sizes.at(-1)!;
+  let total = 0;
+  A.forEach((z, i) => {
+    if (p.loss === "mse") {
+      z.forEach((v, c) => (total += (v - p.Y[i * classes + c]) ** 2 / classes));
+      return;
+    }
+    const top = Math.max(...z);
+    const logSumExp = top + Math.log(z.reduce((s, v) => s + Math.exp(v - top), 0));
+    z.forEach((v, c) => (total -= p.Y[i * classes + c] * (v - logSumExp)));
+  });
+  return total / batch;
+}
+
