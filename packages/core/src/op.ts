@@ -96,8 +96,8 @@ export function registeredOps(): ReadonlyMap<string, Op<any>> {
 
 /** Makes the callable op for a definition without registering it (used by `customVjp`). */
 export function makeOp<A>(definition: OpDefinition<A>): Op<A> {
-  const apply = (rawInputs: readonly TensorLike[], attrs: A): Tensor => {
-    const inputs = toTensors(definition, rawInputs);
+  const run = (rawInputs: readonly TensorLike[], attrs: A, ownsInputs: boolean): Tensor => {
+    const inputs = toTensors(definition, rawInputs, ownsInputs);
     const saved = pauseTapes();
     let out: unknown;
     try {
@@ -113,14 +113,16 @@ export function makeOp<A>(definition: OpDefinition<A>): Op<A> {
     record(definition, inputs, out as Tensor, attrs);
     return out as Tensor;
   };
-  const op = ((...inputs: TensorLike[]) => apply(inputs, undefined as A)) as Op<A>;
+  // The tape keeps the inputs array: a caller's own array passed to apply is copied first.
+  const apply = (rawInputs: readonly TensorLike[], attrs: A): Tensor => run(rawInputs, attrs, false);
+  const op = ((...inputs: TensorLike[]) => run(inputs, undefined as A, true)) as Op<A>;
   Object.defineProperty(op, "name", { value: definition.name });
   Object.defineProperty(op, "apply", { value: apply });
   Object.defineProperty(op, "definition", { value: definition });
   return op;
 }
 
-function toTensors(definition: OpDefinition<any>, rawInputs: readonly TensorLike[]): Tensor[] {
+function toTensors(definition: OpDefinition<any>, rawInputs: readonly TensorLike[], ownsInputs: boolean): Tensor[] {
   const arity = definition.inputNames?.length;
   if (arity !== undefined && rawInputs.length !== arity) {
     throw new Error(
@@ -148,7 +150,7 @@ function toTensors(definition: OpDefinition<any>, rawInputs: readonly TensorLike
       );
     }
   }
-  if (allTensors) return rawInputs.slice() as Tensor[]; // the tape keeps this array: never the caller's own
+  if (allTensors) return (ownsInputs ? rawInputs : rawInputs.slice()) as Tensor[];
   return rawInputs.map((input) => (input instanceof Tensor ? input : scalar(input, dtype ?? "float64")));
 }
 

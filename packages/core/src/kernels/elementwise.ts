@@ -1,5 +1,5 @@
 import { allocate, type TypedArray } from "../dtype";
-import { broadcastShapes, broadcastStrides, sizeOf } from "../shape";
+import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from "../shape";
 import { Tensor } from "../tensor";
 
 // Element-wise kernels take the element function twice: as a JavaScript function, and as
@@ -62,8 +62,8 @@ export function mapUnary(x: Tensor, f: (v: number) => number, expression?: strin
  * strided walk whose innermost loop runs along the last axis.
  */
 export function mapBinary(opName: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number, expression?: string): Tensor {
-  const shape = broadcastShapes(opName, a.shape, b.shape);
-  const size = sizeOf(shape);
+  const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(opName, a.shape, b.shape);
+  const size = a.size === b.size && shape === a.shape ? a.size : sizeOf(shape);
   const out = allocate(a.dtype, size);
   const A = a.data;
   const B = b.data;
