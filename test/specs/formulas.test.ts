@@ -68,21 +68,18 @@ describe.each(["column", "row"] as const)("%s-major formulas", (convention: Conv
       }
     });
 
-    it(convention === "column" ? "dW^[l] = dZ^[l]·A^[l−1]ᵀ" : "dW^[l] = (1/m)·A^[l−1]ᵀ·dZ^[l]", () => {
+    const parameterFormulas = [
+      { key: "W", title: convention === "column" ? "dW^[l] = dZ^[l]·A^[l−1]ᵀ" : "dW^[l] = (1/m)·A^[l−1]ᵀ·dZ^[l]", expected: pass.dW },
+      { key: "b", title: convention === "column" ? "db^[l] = Σ over examples of dZ^[l]" : "db^[l] = (1/m)·Σ over examples of dZ^[l]", expected: pass.db },
+    ] as const;
+    it.each(parameterFormulas)("$title", ({ key, expected }) => {
       for (let l = 1; l <= L; l++) {
-        expect(normwiseError(layerGrads.grads[0][`layer${l}.W`], pass.dW[l]), `core ops, dW^[${l}]`).toBeLessThan(TAPE);
-        expect(normwiseError(nnGrads[`layer${l}.W`], pass.dW[l]), `nn, dW^[${l}]`).toBeLessThan(TAPE);
-        const numeric = numericGradient((W) => cost({ ...network, layers: network.layers.map((layer, k) => (k === l - 1 ? { ...layer, W } : layer)) }, X), network.layers[l - 1].W);
-        expect(normwiseError(numeric, pass.dW[l]), `finite differences, dW^[${l}]`).toBeLessThan(FINITE_DIFFERENCES);
-      }
-    });
-
-    it(convention === "column" ? "db^[l] = Σ over examples of dZ^[l]" : "db^[l] = (1/m)·Σ over examples of dZ^[l]", () => {
-      for (let l = 1; l <= L; l++) {
-        expect(normwiseError(layerGrads.grads[0][`layer${l}.b`], pass.db[l]), `core ops, db^[${l}]`).toBeLessThan(TAPE);
-        expect(normwiseError(nnGrads[`layer${l}.b`], pass.db[l]), `nn, db^[${l}]`).toBeLessThan(TAPE);
-        const numeric = numericGradient((b) => cost({ ...network, layers: network.layers.map((layer, k) => (k === l - 1 ? { ...layer, b } : layer)) }, X), network.layers[l - 1].b);
-        expect(normwiseError(numeric, pass.db[l]), `finite differences, db^[${l}]`).toBeLessThan(FINITE_DIFFERENCES);
+        const name = `d${key}^[${l}]`;
+        expect(normwiseError(layerGrads.grads[0][`layer${l}.${key}`], expected[l]), `core ops, ${name}`).toBeLessThan(TAPE);
+        expect(normwiseError(nnGrads[`layer${l}.${key}`], expected[l]), `nn, ${name}`).toBeLessThan(TAPE);
+        const withValue = (value: Matrix) => ({ ...network, layers: network.layers.map((layer, k) => (k === l - 1 ? { ...layer, [key]: value } : layer)) });
+        const numeric = numericGradient((value) => cost(withValue(value), X), network.layers[l - 1][key]);
+        expect(normwiseError(numeric, expected[l]), `finite differences, ${name}`).toBeLessThan(FINITE_DIFFERENCES);
       }
     });
 

@@ -79,8 +79,9 @@ function agreementRows(model: Model, X: Tensor, Y: Tensor, { sample, seed, toler
   const rng = new Random(seed);
   return handDerived.rows.map((row) => {
     const gradient = tape[row.name].data;
-    const scale = Math.max(...Array.from(gradient, Math.abs)) || 1;
-    const largest = Array.from(gradient, Math.abs).indexOf(Math.max(...Array.from(gradient, Math.abs)));
+    let largest = 0;
+    for (let k = 1; k < gradient.length; k++) if (Math.abs(gradient[k]) > Math.abs(gradient[largest])) largest = k;
+    const scale = Math.abs(gradient[largest]) || 1;
     const entries = [...new Set([largest, ...Array.from({ length: sample - 1 }, () => rng.int(gradient.length))])];
     let worst = 0;
     for (const k of entries) {

@@ -157,7 +157,7 @@ function positive(command: string, name: string, value: string | undefined, fall
   return x;
 }
 
-function readInput(command: string, file: string): string {
+function readInput(file: string): string {
   if (!existsSync(file)) throw new InputError(`${file}: no such file`);
   try {
     return readFileSync(file, "utf8");
@@ -211,7 +211,7 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
 
 function check(args: readonly string[], io: Io): number {
   const { positionals } = options("check", args, {}, 1);
-  const spec = parseSpec(readInput("check", positionals[0]), positionals[0]);
+  const spec = parseSpec(readInput(positionals[0]), positionals[0]);
   const model = specModel(spec);
   const { inputs, targets } = specBatch(spec);
   const report = gradientAgreement(model, inputs, targets, { seed: spec.seed, tolerance: spec.tolerance });
@@ -224,7 +224,7 @@ function check(args: readonly string[], io: Io): number {
 
 async function graph(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = options("graph", args, { out: { type: "string" }, batch: { type: "string" } }, 1);
-  const spec = parseSpec(readInput("graph", positionals[0]), positionals[0]);
+  const spec = parseSpec(readInput(positionals[0]), positionals[0]);
   const model = specModel(spec);
   const { inputs, targets } = specBatch({ ...spec, batchSize: integer("graph", "batch", values.batch, 4) });
   const traced = traceGraph((p: Params, x: Tensor) => model.loss(p, x, targets), [model.params, inputs], { parameters: [0], names: ["", "X"], backward: true });
@@ -266,7 +266,7 @@ function train(args: readonly string[], io: Io): number {
   const optimizerName = values.optimizer ?? "adam";
   if (!(optimizerName in optimizers)) throw new InputError(`tapegrad train: --optimizer must be adam, sgd or momentum, got '${optimizerName}'`);
 
-  const data = csvDataset(parseCsv(readInput("train", file), file), values.target, file);
+  const data = csvDataset(parseCsv(readInput(file), file), values.target, file);
   const m = data.inputs.shape[0];
   const testCount = Math.round(m * testFraction);
   if (testCount < 1 || testCount >= m) throw new InputError(`${file}: ${m} rows cannot be split with --test-fraction ${testFraction}; each side needs at least one row`);

@@ -177,3 +177,16 @@ describe("the tapegrad process", () => {
     expect(disagree.status).toBe(1);
   });
 });
+
+describe("gradientAgreement on a large layer", () => {
+  it("handles a parameter with hundreds of thousands of entries", async () => {
+    const { gradientAgreement } = await import("../src");
+    const { mlp } = await import("@tapegrad/nn");
+    const { tensor } = await import("@tapegrad/core");
+    const model = mlp({ sizes: [4096, 100, 2], output: "softmax", convention: "row", seed: 0, dtype: "float32" });
+    const X = tensor(new Float32Array(2 * 4096).fill(0.1), { shape: [2, 4096] });
+    const report = gradientAgreement(model, X, tensor([[1, 0], [0, 1]], { dtype: "float32" }), { conventions: "model" });
+    expect(report.rows.map((r) => r.shape)).toEqual([[4096, 100], [1, 100], [100, 2], [1, 2]]);
+    expect(report.ok, report.table()).toBe(true);
+  });
+});

@@ -3,7 +3,7 @@ import { add } from "./ops/binary";
 import { identity } from "./ops/movement";
 import { formatShape, shapesEqual } from "./shape";
 import { backward, Tape, withoutTapes, withTape } from "./tape";
-import { onesLike, Tensor, zerosLike, type TensorLike } from "./tensor";
+import { onesLike, Tensor, zerosLike } from "./tensor";
 
 /**
  * A tensor, or arrays and plain objects of them, nested to any depth (a "pytree"):

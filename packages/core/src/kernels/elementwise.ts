@@ -63,7 +63,7 @@ export function mapUnary(x: Tensor, f: (v: number) => number, expression?: strin
  */
 export function mapBinary(opName: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number, expression?: string): Tensor {
   const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(opName, a.shape, b.shape);
-  const size = a.size === b.size && shape === a.shape ? a.size : sizeOf(shape);
+  const size = shape === a.shape ? a.size : sizeOf(shape);
   const out = allocate(a.dtype, size);
   const A = a.data;
   const B = b.data;
