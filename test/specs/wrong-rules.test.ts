@@ -115,7 +115,7 @@ describe.each(["column", "row"] as const)("planted wrong rules are reported, %s-
       forward: ([total], { m }) => div(total, m),
       vjp: (g) => [g],
     });
-    const report = compareWithReference(convention, { ...correct, averageOverExamples: (total, m) => missingOneOverM.apply([total], { m }) }, 3);
+    const report = compareWithReference(convention, { ...correct, averageOverExamples: (total, m) => missingOneOverM.run([total], { m }) }, 3);
     expect(report.ok).toBe(false);
     expect(report.rows.every((r) => !r.ok)).toBe(true);
     expect(report.firstDisagreeingLayer).toBe("layer3");

@@ -1,6 +1,6 @@
 // Networks, data and the tape's side of every comparison: the same network written with raw
 // core ops and as an @tapegrad/nn mlp, in either convention.
-import { add, binaryCrossEntropyWithLogits, div, matmul, Random, relu, sigmoid, softmaxCrossEntropy, sum, tanh, tensor, type DType, type Tensor } from "@tapegrad/core";
+import { add, binaryCrossEntropyWithLogits, div, matmul, Random, relu, sigmoid, softmaxCrossEntropy, sum, tanh, tensor, type FloatDType, type Tensor } from "@tapegrad/core";
 import { mlp, type Convention, type Params } from "@tapegrad/nn";
 import type { Activation } from "./activations";
 import { columnMajorPass } from "./column-major";
@@ -45,7 +45,7 @@ export function referencePass(convention: Convention, network: Network, X: Matri
   return (convention === "column" ? columnMajorPass : rowMajorPass)(network, X, Y);
 }
 
-export function toParams(network: Network, dtype: DType = "float64"): Params {
+export function toParams(network: Network, dtype: FloatDType = "float64"): Params {
   const params: Params = {};
   network.layers.forEach(({ W, b }, l) => {
     params[`layer${l + 1}.W`] = tensor(W, { dtype });
@@ -80,7 +80,7 @@ export function outputCost(convention: Convention, output: "sigmoid" | "softmax"
 }
 
 /** The same network as an @tapegrad/nn mlp with the given parameters. */
-export function nnModel(convention: Convention, network: Network, params: Params, dtype: DType = "float64") {
+export function nnModel(convention: Convention, network: Network, params: Params, dtype: FloatDType = "float64") {
   const sizes = [network.layers[0].W[0].length, ...network.layers.map(({ W }) => W.length)];
   const rowSizes = [network.layers[0].W.length, ...network.layers.map(({ W }) => W[0].length)];
   return mlp({ sizes: convention === "column" ? sizes : rowSizes, hidden: network.hidden, output: network.output, convention, params, dtype });

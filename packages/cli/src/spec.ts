@@ -1,4 +1,4 @@
-import { Random, tensor, type DType } from "@tapegrad/core";
+import { Random, tensor, type FloatDType } from "@tapegrad/core";
 import { ACTIVATION_NAMES, mlp, type ActivationName, type Convention, type Dataset, type Model, type OutputKind } from "@tapegrad/nn";
 import type { GradientTolerance } from "./agreement";
 import { InputError } from "./errors";
@@ -18,7 +18,7 @@ export interface NetworkSpec {
   /** Examples in the random batch. */
   batchSize: number;
   /** The dtype of the tape's computation. */
-  dtype: DType;
+  dtype: FloatDType;
   /** Largest accepted relative differences of the tape from the hand-derived gradients and from finite differences. */
   tolerance: GradientTolerance;
 }

@@ -36,7 +36,8 @@ export interface ValueAndGradients<Args extends unknown[]> {
 /**
  * Turns a scalar-valued function into one that returns its value and its gradient with
  * respect to every tensor in its arguments. `grads[i]` mirrors `args[i]`: a tensor for a
- * tensor, the same nesting for arrays and objects of tensors, `null` for anything else.
+ * float tensor, the same nesting for arrays and objects of tensors, `null` for anything
+ * else (int32 tensors included: indices and labels are not differentiated).
  * A gradient is zero where the value does not depend on that input.
  *
  * @example
@@ -63,7 +64,7 @@ export function valueAndGrad(f: (...args: any[]) => Tensor): (...args: any[]) =>
     }
     const cotangents = backward(tape, [[value, onesLike(value)]], add);
     tape.entries.length = 0; // release what the tape held as soon as the gradients exist
-    const grads = mapTensors(watched, (x) => cotangents.get(x) ?? zerosLike(x), () => null);
+    const grads = mapTensors(watched, (x) => gradientOf(cotangents, x), () => null);
     return { value, grads };
   };
 }
@@ -129,7 +130,7 @@ export function vjp<Args extends unknown[], Out extends TensorTree>(
       }
     });
     const cotangents = backward(tape, outputs.map((o, i) => [o, seeds[i]] as const), add);
-    return mapTensors(watched, (x) => cotangents.get(x) ?? zerosLike(x), () => null) as GradientOf<Args>;
+    return mapTensors(watched, (x) => gradientOf(cotangents, x), () => null) as GradientOf<Args>;
   };
   return { out, pullback };
 }
@@ -187,11 +188,18 @@ export function customVjp(
   });
 }
 
+/** The gradient of an argument: its cotangent, zeros where the value did not depend on it, null for int32. */
+function gradientOf(cotangents: Map<Tensor, Tensor>, x: Tensor): Tensor | null {
+  if (x.dtype === "int32") return null;
+  return cotangents.get(x) ?? zerosLike(x);
+}
+
 /**
  * A fresh tensor that stands for `x` inside a differentiated function: watched by `tape`,
  * and connected to `x` on any outer tape, so that outer gradients flow through it.
  */
 function watchArgument(tape: Tape, x: Tensor): Tensor {
+  if (x.dtype === "int32") return x; // indices and labels are never differentiated
   const watched = identity(x);
   tape.watch(watched);
   return watched;

@@ -12,9 +12,11 @@
  *
  * @module @tapegrad/core
  */
+import { sealBuiltinOps } from "./op";
+
 export { Tensor, tensor, zeros, ones, full, eye, zerosLike, onesLike, isNdArray } from "./tensor";
 export type { NestedArray, TensorInput, TensorLike, TensorOptions } from "./tensor";
-export type { DType, TypedArray } from "./dtype";
+export type { DType, FloatDType, TypedArray } from "./dtype";
 export { Random, randn, uniform, type RandomOptions } from "./random";
 export {
   broadcastShapes,
@@ -28,7 +30,8 @@ export {
   type Shape,
 } from "./shape";
 
-export { defineOp, registeredOps, type Op, type OpDefinition, type VjpContext } from "./op";
+export { defineOp, registeredOps, type InputKind, type Op, type OpDefinition, type VjpContext } from "./op";
+export { detectAnomaly } from "./anomaly";
 export {
   valueAndGrad,
   grad,
@@ -72,3 +75,6 @@ export {
 } from "./trace";
 export { setMatmulKernel, type MatmulKernel } from "./kernels/matmul";
 export { wasmSimdAvailable } from "./kernels/wasm/gemm";
+
+// Every op defined above is built in: its name is reserved from here on.
+sealBuiltinOps();

@@ -1,6 +1,7 @@
 import { pauseTapes, record, resumeTapes } from "./tape";
 import { scalar, Tensor, type TensorLike } from "./tensor";
-import type { DType } from "./dtype";
+import { DEFAULT_DTYPE, type DType } from "./dtype";
+import { checkForwardAnomaly } from "./anomaly";
 
 /**
  * What a vjp rule sees, by name: the op's inputs, its output, its attributes, and which
@@ -18,6 +19,15 @@ export interface VjpContext<A> {
 }
 
 /**
+ * What an input of an op holds:
+ * - `'value'` (the default): numbers that gradients flow through; all value inputs share
+ *   one dtype, a float one unless the op sets `acceptsInt32`;
+ * - `'index'`: int32 indices (gather's `indices`), never differentiated;
+ * - `'mask'`: a condition of any dtype, 0/1 or int32 (where's `condition`), never differentiated.
+ */
+export type InputKind = "value" | "index" | "mask";
+
+/**
  * An op: its name, its forward computation and its vector-Jacobian product.
  *
  * - `forward(inputs, attrs)` computes the output. It may use kernels or other tensor ops;
@@ -32,6 +42,14 @@ export interface OpDefinition<A = void> {
   readonly name: string;
   /** Names of the inputs, for error messages; their count fixes the op's arity. */
   readonly inputNames?: readonly string[];
+  /** What each input holds (see {@link InputKind}); every input is a `'value'` by default. */
+  readonly inputKinds?: readonly InputKind[];
+  /** Whether value inputs may be int32 too (movement and comparison ops); arithmetic refuses int32. */
+  readonly acceptsInt32?: boolean;
+  /** The forward computation in one line of math, as the ops reference and gradient explanations show it: `"out = eˣ"`. */
+  readonly formula?: string;
+  /** The vjp in one line of math, one term per input: `"dx = g·out"`. */
+  readonly vjpFormula?: string;
   /** Computes the output from the inputs; nothing it does is recorded. */
   forward(inputs: readonly Tensor[], attrs: A): Tensor;
   /** Returns one gradient per input (or `null`) given `g`, the gradient of the output. */
@@ -41,22 +59,32 @@ export interface OpDefinition<A = void> {
 /**
  * A differentiable op, as returned by {@link defineOp}: call it on tensors (or numbers,
  * taken as scalars of the other inputs' dtype). An op with attributes is called through
- * `apply(inputs, attrs)`.
+ * `run(inputs, attrs)`.
  */
 export interface Op<A = void> {
   (...inputs: TensorLike[]): Tensor;
-  /** Applies the op to `inputs` with attributes `attrs`. */
-  apply(inputs: readonly TensorLike[], attrs: A): Tensor;
+  /** Runs the op on `inputs` with attributes `attrs`. */
+  run(inputs: readonly TensorLike[], attrs: A): Tensor;
   /** The definition the op was made from. */
   readonly definition: OpDefinition<A>;
 }
 
 const registry = new Map<string, Op<any>>();
+/** Names of the ops tapegrad itself defines: reserved, never replaced. */
+const builtinNames = new Set<string>();
+let definingBuiltins = true;
+
+/** Marks every op defined so far as built-in (reserved); called once the core has loaded. @internal */
+export function sealBuiltinOps(): void {
+  definingBuiltins = false;
+}
 
 /**
  * Defines a differentiable op from a forward computation and its vjp, and registers it
  * by name. Every built-in op is defined this way; an op you define is recorded,
- * differentiated and checked exactly like a built-in.
+ * differentiated and checked exactly like a built-in. Built-in names are reserved;
+ * defining an op of your own again under the same name (a re-run cell, a reloaded
+ * module) replaces the earlier definition, with a warning.
  *
  * @example
  * ```ts
@@ -74,14 +102,18 @@ export function defineOp<A = void>(definition: OpDefinition<A>): Op<A> {
   if (typeof definition?.name !== "string" || definition.name === "") {
     throw new Error("defineOp: give the op a non-empty name");
   }
-  if (registry.has(definition.name)) {
-    throw new Error(`defineOp: an op named '${definition.name}' is already defined; choose another name`);
+  if (builtinNames.has(definition.name)) {
+    throw new Error(`defineOp: '${definition.name}' is the name of a built-in op; choose another name`);
   }
   if (typeof definition.forward !== "function" || typeof definition.vjp !== "function") {
     throw new Error(`defineOp: op '${definition.name}' needs a forward function and a vjp function`);
   }
+  if (registry.has(definition.name)) {
+    console.warn(`defineOp: op '${definition.name}' was defined before; the new definition replaces it`);
+  }
   const op = makeOp(definition);
   registry.set(definition.name, op);
+  if (definingBuiltins) builtinNames.add(definition.name);
   return op;
 }
 
@@ -108,16 +140,17 @@ export function makeOp<A>(definition: OpDefinition<A>): Op<A> {
     if (!(out instanceof Tensor)) {
       throw new Error(`forward of op '${definition.name}' returned ${String(out)}; it must return a Tensor`);
     }
+    checkForwardAnomaly(definition, inputs, out);
     // The tape identifies tensors by object: an output that is one of the inputs gets its own.
     if (inputs.includes(out)) out = new Tensor(out.data, out.shape);
     record(definition, inputs, out as Tensor, attrs);
     return out as Tensor;
   };
-  // The tape keeps the inputs array: a caller's own array passed to apply is copied first.
-  const apply = (rawInputs: readonly TensorLike[], attrs: A): Tensor => run(rawInputs, attrs, false);
+  // The tape keeps the inputs array: a caller's own array passed to run is copied first.
+  const runWithAttrs = (rawInputs: readonly TensorLike[], attrs: A): Tensor => run(rawInputs, attrs, false);
   const op = ((...inputs: TensorLike[]) => run(inputs, undefined as A, true)) as Op<A>;
   Object.defineProperty(op, "name", { value: definition.name });
-  Object.defineProperty(op, "apply", { value: apply });
+  Object.defineProperty(op, "run", { value: runWithAttrs });
   Object.defineProperty(op, "definition", { value: definition });
   return op;
 }
@@ -129,29 +162,52 @@ function toTensors(definition: OpDefinition<any>, rawInputs: readonly TensorLike
       `${definition.name}: expects ${arity} input(s) (${definition.inputNames!.join(", ")}), got ${rawInputs.length}`,
     );
   }
+  const kinds = definition.inputKinds;
   let dtype: DType | undefined;
   let allTensors = true;
   for (let j = 0; j < rawInputs.length; j++) {
     const input = rawInputs[j];
+    const kind = kinds?.[j] ?? "value";
     if (input instanceof Tensor) {
-      if (dtype !== undefined && input.dtype !== dtype) {
-        throw new Error(
-          `${definition.name}: inputs have different dtypes (${dtype} and ${input.dtype} for input ${j}); ` +
-            `tapegrad does not promote dtypes implicitly: convert one with astype(x, '${dtype}')`,
-        );
+      if (kind === "index") {
+        if (input.dtype !== "int32") {
+          throw new Error(
+            `${definition.name}: ${inputLabel(definition, j)} holds indices and must be int32, got ${input.dtype}; ` +
+              `make it with tensor(values, { dtype: 'int32' }) or astype(x, 'int32')`,
+          );
+        }
+      } else if (kind === "value") {
+        if (dtype !== undefined && input.dtype !== dtype) {
+          throw new Error(
+            `${definition.name}: inputs have different dtypes (${dtype} and ${input.dtype} for ${inputLabel(definition, j)}); ` +
+              `tapegrad does not promote dtypes implicitly: convert one with astype(x, '${dtype}')`,
+          );
+        }
+        if (input.dtype === "int32" && definition.acceptsInt32 !== true) {
+          throw new Error(
+            `${definition.name}: ${inputLabel(definition, j)} is int32, which holds indices and labels and takes no part ` +
+              `in arithmetic or gradients; convert it with astype(x, 'float64') (or 'float32') first`,
+          );
+        }
+        dtype = input.dtype;
       }
-      dtype = input.dtype;
     } else if (typeof input === "number") {
       allTensors = false;
     } else {
-      const name = definition.inputNames?.[j];
-      throw new Error(
-        `${definition.name}: input ${j}${name ? ` ('${name}')` : ""} is ${describe(input)}; expected a Tensor or a number`,
-      );
+      throw new Error(`${definition.name}: ${inputLabel(definition, j)} is ${describe(input)}; expected a Tensor or a number`);
     }
   }
   if (allTensors) return (ownsInputs ? rawInputs : rawInputs.slice()) as Tensor[];
-  return rawInputs.map((input) => (input instanceof Tensor ? input : scalar(input, dtype ?? "float64")));
+  return rawInputs.map((input, j) => {
+    if (input instanceof Tensor) return input;
+    const kind = kinds?.[j] ?? "value";
+    return scalar(input, kind === "index" ? "int32" : kind === "mask" ? DEFAULT_DTYPE : (dtype ?? DEFAULT_DTYPE));
+  });
+}
+
+function inputLabel(definition: OpDefinition<any>, j: number): string {
+  const name = definition.inputNames?.[j];
+  return `input ${j}${name ? ` ('${name}')` : ""}`;
 }
 
 function describe(value: unknown): string {

@@ -1,4 +1,4 @@
-import { allocate, DEFAULT_DTYPE, type DType } from "./dtype";
+import { allocate, checkFloatDType, DEFAULT_DTYPE, type FloatDType } from "./dtype";
 import { checkShape, sizeOf, type Shape } from "./shape";
 import { Tensor } from "./tensor";
 
@@ -97,8 +97,8 @@ function rotl(x: number, k: number): number {
 export interface RandomOptions {
   /** The seed: the same seed gives the same tensor. */
   seed: number;
-  /** The element type; `float64` by default. */
-  dtype?: DType;
+  /** The element type, `float32` or `float64` (the default). */
+  dtype?: FloatDType;
 }
 
 /**
@@ -124,8 +124,10 @@ function fill(opName: string, shape: Shape, options: RandomOptions, draw: (rng: 
   if (options === undefined || !Number.isFinite(options.seed)) {
     throw new Error(`${opName}: pass a seed, e.g. ${opName}(shape, { seed: 0 }), so that the result is reproducible`);
   }
+  const dtype = options.dtype ?? DEFAULT_DTYPE;
+  checkFloatDType(opName, dtype);
   const rng = new Random(options.seed);
-  const data = allocate(options.dtype ?? DEFAULT_DTYPE, sizeOf(shape));
+  const data = allocate(dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = draw(rng);
   return new Tensor(data, shape);
 }

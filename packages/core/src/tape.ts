@@ -1,13 +1,25 @@
-import type { OpDefinition } from "./op";
+import { anomalyModeOn, callSite, checkBackwardAnomaly } from "./anomaly";
 import { formatShape, shapesEqual } from "./shape";
 import { Tensor } from "./tensor";
 
+/**
+ * What the tape needs of an op: its name and input names (for messages) and its vjp.
+ * (The full definition, with its forward, is `OpDefinition` in op.ts.)
+ */
+export interface RecordedOp {
+  readonly name: string;
+  readonly inputNames?: readonly string[];
+  vjp(g: Tensor, context: { inputs: readonly Tensor[]; out: Tensor; attrs: any; needsGrad: readonly boolean[] }): readonly (Tensor | null)[];
+}
+
 /** One recorded op application: which op, on what, with which attributes, giving what. */
 export interface TapeEntry {
-  readonly op: OpDefinition<any>;
+  readonly op: RecordedOp;
   readonly inputs: readonly Tensor[];
   readonly out: Tensor;
   readonly attrs: unknown;
+  /** Where the caller ran the op, recorded in anomaly mode only. */
+  readonly site?: string;
 }
 
 /**
@@ -22,9 +34,12 @@ export class Tape {
   readonly entries: TapeEntry[] = [];
   private readonly tracked = new WeakSet<Tensor>();
 
-  /** Starts tracking `x`: everything computed from it while this tape is active is recorded. */
+  /**
+   * Starts tracking `x`: everything computed from it while this tape is active is recorded.
+   * int32 tensors (indices, labels) are never tracked: nothing is differentiated through them.
+   */
   watch(x: Tensor): void {
-    this.tracked.add(x);
+    if (x.dtype !== "int32") this.tracked.add(x);
   }
 
   /** Whether `x` is watched by this tape or was computed from a watched tensor. */
@@ -36,12 +51,13 @@ export class Tape {
 let activeTapes: readonly Tape[] = [];
 
 /** Records an op application on every active tape that tracks one of its inputs. */
-export function record(op: OpDefinition<any>, inputs: readonly Tensor[], out: Tensor, attrs: unknown): void {
+export function record(op: RecordedOp, inputs: readonly Tensor[], out: Tensor, attrs: unknown): void {
+  if (out.dtype === "int32") return; // an integer result (argmax, a comparison of labels) carries no gradient
   for (let t = 0; t < activeTapes.length; t++) {
     const tape = activeTapes[t];
     for (let i = 0; i < inputs.length; i++) {
       if (tape.tracks(inputs[i])) {
-        tape.entries.push({ op, inputs, out, attrs });
+        tape.entries.push(anomalyModeOn() ? { op, inputs, out, attrs, site: callSite() } : { op, inputs, out, attrs });
         tape.watch(out);
         break;
       }
@@ -105,14 +121,15 @@ export function backward(
   for (const [x, g] of seeds) addCotangent(x, g);
 
   for (let i = tape.entries.length - 1; i >= 0; i--) {
-    const { op, inputs, out, attrs } = tape.entries[i];
+    const { op, inputs, out, attrs, site } = tape.entries[i];
     const g = cotangents.get(out);
     if (g === undefined) continue;
     if (!retainAll) cotangents.delete(out);
     const needsGrad = new Array<boolean>(inputs.length);
     for (let j = 0; j < inputs.length; j++) needsGrad[j] = tape.tracks(inputs[j]);
-    const grads = op.vjp(g, { inputs, out, attrs, needsGrad });
+    const grads = runVjp(op, g, inputs, out, attrs, needsGrad);
     checkVjpResult(op, inputs, grads);
+    checkBackwardAnomaly(op, inputs, grads, g, site);
     for (let j = 0; j < inputs.length; j++) {
       const gradient = grads[j];
       if (gradient !== null && needsGrad[j]) addCotangent(inputs[j], gradient);
@@ -121,7 +138,29 @@ export function backward(
   return cotangents;
 }
 
-function checkVjpResult(op: OpDefinition<any>, inputs: readonly Tensor[], grads: unknown): asserts grads is readonly (Tensor | null)[] {
+/** Runs an op's vjp; an error inside it is re-thrown naming the op being differentiated, the original as its cause. */
+function runVjp(
+  op: RecordedOp,
+  g: Tensor,
+  inputs: readonly Tensor[],
+  out: Tensor,
+  attrs: unknown,
+  needsGrad: boolean[],
+): readonly (Tensor | null)[] {
+  try {
+    return op.vjp(g, { inputs, out, attrs, needsGrad });
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith("anomaly in the")) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const shapes = inputs.map((x) => formatShape(x.shape)).join(", ");
+    throw new Error(
+      `while differentiating op '${op.name}' (inputs ${shapes}, output ${formatShape(out.shape)}), its vjp failed: ${message}`,
+      { cause: error },
+    );
+  }
+}
+
+function checkVjpResult(op: RecordedOp, inputs: readonly Tensor[], grads: unknown): asserts grads is readonly (Tensor | null)[] {
   if (!Array.isArray(grads) || grads.length !== inputs.length) {
     const got = Array.isArray(grads) ? `${grads.length} gradients` : String(grads);
     throw new Error(

@@ -22,7 +22,8 @@ export type TensorInput = number | NestedArray | readonly number[] | TypedArray 
 export type TensorLike = Tensor | number;
 
 /**
- * An immutable n-dimensional array of float32 or float64 values.
+ * An immutable n-dimensional array of float64, float32 or int32 values (int32 holds
+ * indices and class labels, and is never differentiated).
  *
  * A tensor wraps a scijs ndarray whose data is contiguous and row-major, with offset 0;
  * every op returns a new tensor and never changes its inputs. Gradient tracking lives
@@ -50,7 +51,7 @@ export class Tensor {
    * @internal
    */
   constructor(data: TypedArray, shape: Shape) {
-    this.dtype = data instanceof Float32Array ? "float32" : "float64";
+    this.dtype = data instanceof Float64Array ? "float64" : data instanceof Float32Array ? "float32" : "int32";
     this.shape = shape;
     this.values = data;
   }
@@ -176,6 +177,7 @@ export function full(shape: Shape, value: number, options: { dtype?: DType } = {
   checkShape("full", shape);
   const dtype = options.dtype ?? DEFAULT_DTYPE;
   checkDType("full", dtype);
+  if (dtype === "int32") checkIntegers("full", [value]);
   const data = allocate(dtype, sizeOf(shape));
   if (value !== 0) data.fill(value);
   return new Tensor(data, Object.freeze([...shape]));
@@ -225,12 +227,32 @@ export function isNdArray(value: unknown): value is NdArray {
 
 function fromTyped(values: ArrayLike<number>, dtype: DType): TypedArray {
   const data = allocate(dtype, values.length);
+  if (dtype === "int32") checkIntegers("tensor", values);
   data.set(values);
   return data;
 }
 
+/** Throws unless every value fits an int32 exactly (no silent truncation of 1.5 or 2³¹). */
+function checkIntegers(opName: string, values: ArrayLike<number>): void {
+  if (values instanceof Int32Array) return;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      throw new Error(
+        `${opName}: value ${v} at flat index ${i} is not an int32 (a whole number in −2³¹..2³¹−1); ` +
+          `round the values first, or use a float dtype`,
+      );
+    }
+  }
+}
+
 function fromNdArray(source: NdArray, dtype: DType | undefined): TypedArray {
-  const data = allocate(dtype ?? dtypeOfArray(source.data) ?? DEFAULT_DTYPE, sizeOf(source.shape));
+  const resolved = dtype ?? dtypeOfArray(source.data) ?? DEFAULT_DTYPE;
+  if (resolved === "int32" && !(source.data instanceof Int32Array)) {
+    // Read through a float64 copy so that non-integers are refused rather than truncated.
+    return fromTyped(fromNdArray(source, "float64"), "int32");
+  }
+  const data = allocate(resolved, sizeOf(source.shape));
   if (source.shape.length === 0) data[0] = source.get();
   else if (data.length > 0) ops.assign(ndarray(data, source.shape), source);
   return data;

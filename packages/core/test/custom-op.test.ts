@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   abs,
   add,
@@ -85,7 +85,7 @@ describe("a user-defined op", () => {
       forward: ([x, y], { scale }) => mul(sub(x, y), scale),
       vjp: (g, { attrs: { scale } }) => [mul(g, scale), mul(g, -scale)],
     });
-    const { value, grads } = valueAndGrad((x: Tensor, y: Tensor) => sum(scaledDifference.apply([x, y], { scale: 3 })))(tensor([5]), tensor([1]));
+    const { value, grads } = valueAndGrad((x: Tensor, y: Tensor) => sum(scaledDifference.run([x, y], { scale: 3 })))(tensor([5]), tensor([1]));
     expect(value.item()).toBe(12);
     expect(grads.map((g) => g.item())).toEqual([3, -3]);
   });
@@ -141,8 +141,16 @@ describe("the engine checks every vjp's result", () => {
     expect(dy.toArray()).toEqual([0, 0]);
   });
 
-  it("refuses a second op with the same name, and a definition without a vjp", () => {
-    expect(() => defineOp({ name: "mul", forward: ([x]) => x, vjp: (g) => [g] })).toThrow(/an op named 'mul' is already defined/);
+  it("reserves built-in names, replaces a redefined user op with a warning, and refuses a definition without a vjp", () => {
+    expect(() => defineOp({ name: "mul", forward: ([x]) => x, vjp: (g) => [g] })).toThrow(/'mul' is the name of a built-in op/);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const first = defineOp({ name: "redefined", inputNames: ["x"], forward: ([x]) => mul(x, 2), vjp: (g) => [mul(g, 2)] });
+    const second = defineOp({ name: "redefined", inputNames: ["x"], forward: ([x]) => mul(x, 3), vjp: (g) => [mul(g, 3)] });
+    expect(warn).toHaveBeenCalledWith("defineOp: op 'redefined' was defined before; the new definition replaces it");
+    warn.mockRestore();
+    expect(registeredOps().get("redefined")).toBe(second);
+    expect(first(tensor([1])).toArray()).toEqual([2]); // an op already made keeps working
+    expect(grad((x: Tensor) => sum(second(x)))(tensor([1]))[0].toArray()).toEqual([3]);
     expect(() => defineOp({ name: "noVjp", forward: ([x]: readonly Tensor[]) => x } as never)).toThrow(/needs a forward function and a vjp function/);
   });
 

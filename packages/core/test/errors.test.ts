@@ -49,7 +49,7 @@ describe("errors a user can act on", () => {
 
   it("mixing dtypes is refused, with the fix", () => {
     expect(() => add(zeros([2]), zeros([2], { dtype: "float32" }))).toThrow(
-      "add: inputs have different dtypes (float64 and float32 for input 1); tapegrad does not promote dtypes implicitly: convert one with astype(x, 'float64')",
+      "add: inputs have different dtypes (float64 and float32 for input 1 ('y')); tapegrad does not promote dtypes implicitly: convert one with astype(x, 'float64')",
     );
   });
 

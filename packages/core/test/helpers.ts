@@ -41,7 +41,7 @@ function transposeNested(rows: number[][]): number[][] {
 export function fromStridedView(x: Tensor): Tensor {
   const shape = [...x.shape];
   const rank = shape.length;
-  const fortran = new Float64Array(x.size);
+  const fortran = x.dtype === "int32" ? new Int32Array(x.size) : new Float64Array(x.size);
   const strides: number[] = [];
   let stride = 1;
   for (let axis = 0; axis < rank; axis++) {

@@ -44,7 +44,7 @@ describe("tensor()", () => {
   it("rejects ragged arrays, wrong sizes and unknown dtypes with a clear message", () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/ragged nested array: \[1\] has 1 entries, expected 2/);
     expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow(/3 elements .* does not fill the requested shape \[2, 2\]/);
-    expect(() => tensor([1], { dtype: "int32" as never })).toThrow(/dtype must be 'float32' or 'float64'/);
+    expect(() => tensor([1], { dtype: "int8" as never })).toThrow(/dtype must be 'float32', 'float64' or 'int32'/);
     expect(() => tensor({} as never)).toThrow(/cannot make a tensor from an object/);
   });
 

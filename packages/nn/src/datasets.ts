@@ -1,4 +1,4 @@
-import { Random, tensor, transpose, type DType } from "@tapegrad/core";
+import { Random, tensor, transpose, type FloatDType } from "@tapegrad/core";
 import type { Convention } from "./convention";
 import type { Dataset } from "./data";
 
@@ -7,7 +7,7 @@ export interface DatasetOptions {
   /** The layout of the returned tensors. */
   convention: Convention;
   /** The dtype; `float64` by default. */
-  dtype?: DType;
+  dtype?: FloatDType;
 }
 
 function arrange(rows: number[][], targets: number[][], { convention, dtype }: DatasetOptions): Dataset {

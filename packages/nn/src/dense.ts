@@ -1,4 +1,4 @@
-import { add, formatShape, matmul, type DType, type Tensor } from "@tapegrad/core";
+import { add, formatShape, matmul, type FloatDType, type Tensor } from "@tapegrad/core";
 import { activationFunction, type Activation } from "./activation";
 import { checkConvention, type Convention } from "./convention";
 import { init, parameterSeed, type Initializer } from "./init";
@@ -94,7 +94,7 @@ export class Dense {
   }
 
   /** Fresh values of W and b, from a seed. */
-  initialize(seed: number, dtype: DType = "float64"): Params {
+  initialize(seed: number, dtype: FloatDType = "float64"): Params {
     const context = { fanIn: this.inputSize, fanOut: this.units, dtype };
     const shapes = this.parameterShapes();
     return {

@@ -1,4 +1,4 @@
-import { randn, uniform, zeros, type DType, type Tensor } from "@tapegrad/core";
+import { randn, uniform, zeros, type FloatDType, type Tensor } from "@tapegrad/core";
 
 /** What an initialiser knows about the parameter it fills. */
 export interface InitContext {
@@ -9,7 +9,7 @@ export interface InitContext {
   /** The seed for this parameter: the same seed gives the same values. */
   seed: number;
   /** The dtype to create. */
-  dtype: DType;
+  dtype: FloatDType;
 }
 
 /** Makes a parameter tensor of `shape`. Every built-in initialiser is seeded and reproducible. */

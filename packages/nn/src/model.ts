@@ -1,4 +1,4 @@
-import { formatShape, noGrad, shapesEqual, sigmoid, softmax, transpose, type DType, type Tensor } from "@tapegrad/core";
+import { formatShape, noGrad, shapesEqual, sigmoid, softmax, transpose, type FloatDType, type Tensor } from "@tapegrad/core";
 import { ACTIVATION_NAMES, type ActivationName } from "./activation";
 import { checkConvention, featureAxis, type Convention } from "./convention";
 import { dense, type Dense, type DenseDescription, type Params } from "./dense";
@@ -45,7 +45,7 @@ export interface GraphOptions<I, O, T> {
   /** Seed of the initial parameters; 0 by default. */
   seed?: number;
   /** The parameters' dtype; `float64` by default. */
-  dtype?: DType;
+  dtype?: FloatDType;
   /** Given parameter values (checked against the layers), instead of initialising. */
   params?: Params;
   /** @internal set by {@link mlp} */
@@ -69,7 +69,7 @@ export class Model<I = Tensor, O = Tensor, T = Tensor> {
   /** The output kind (`'custom'` for a model with its own loss). */
   readonly output: OutputKind | "custom";
   /** The parameters' dtype. */
-  readonly dtype: DType;
+  readonly dtype: FloatDType;
   /** What the model is, as saved with its weights. */
   readonly architecture: Architecture;
   private readonly forwardFn: (params: Params, inputs: I) => O;
@@ -181,7 +181,7 @@ export interface MlpOptions {
   /** Seed of the initial parameters; 0 by default. */
   seed?: number;
   /** The parameters' dtype; `float64` by default. */
-  dtype?: DType;
+  dtype?: FloatDType;
   /** How weights start; Glorot uniform by default. */
   weightInit?: Initializer;
   /** Given parameter values, instead of initialising. */

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { formatShape, shapesEqual, tensor, type DType } from "@tapegrad/core";
+import { formatShape, shapesEqual, tensor, type FloatDType } from "@tapegrad/core";
 import type { Params } from "./dense";
 import { mlp, type Architecture, type Model } from "./model";
 import type { Convention } from "./convention";
@@ -17,7 +17,7 @@ export interface WeightsFile {
   /** The convention the parameters are laid out for. */
   convention: Convention;
   /** The parameters' dtype. */
-  dtype: DType;
+  dtype: FloatDType;
   /** What the model is. */
   architecture: Architecture;
   /** Each parameter, by name. */

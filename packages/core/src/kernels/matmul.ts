@@ -1,4 +1,4 @@
-import { allocate, type TypedArray } from "../dtype";
+import { allocate, type FloatDType, type TypedArray } from "../dtype";
 import { Tensor } from "../tensor";
 import { wasmGemm } from "./wasm/gemm";
 
@@ -49,7 +49,7 @@ export function gemm(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bool
   const A = a.data;
   const B = b.data;
   if (kernelChoice === "wasm" || (kernelChoice === "auto" && m * n * k >= WASM_THRESHOLD)) {
-    const C = wasmGemm(a.dtype, A, B, m, k, n, transposeA, transposeB);
+    const C = wasmGemm(a.dtype as FloatDType, A, B, m, k, n, transposeA, transposeB);
     if (C !== null) return new Tensor(C, [m, n]);
   }
   const C = allocate(a.dtype, m * n);

@@ -13,6 +13,8 @@ import { unbroadcast } from "./movement";
 export const add: Op = defineOp({
   name: "add",
   inputNames: ["x", "y"],
+  formula: "out = x + y",
+  vjpFormula: "dx = unbroadcast(g), dy = unbroadcast(g)",
   forward: ([x, y]) => mapBinary("add", x, y, (a, b) => a + b, "x + y"),
   vjp: (g, { inputs: [x, y] }) => [unbroadcast(g, x.shape), unbroadcast(g, y.shape)],
 });
@@ -21,6 +23,8 @@ export const add: Op = defineOp({
 export const sub: Op = defineOp({
   name: "sub",
   inputNames: ["x", "y"],
+  formula: "out = x − y",
+  vjpFormula: "dx = unbroadcast(g), dy = unbroadcast(−g)",
   forward: ([x, y]) => mapBinary("sub", x, y, (a, b) => a - b, "x - y"),
   vjp: (g, { inputs: [x, y], needsGrad }) => [
     unbroadcast(g, x.shape),
@@ -32,6 +36,8 @@ export const sub: Op = defineOp({
 export const mul: Op = defineOp({
   name: "mul",
   inputNames: ["x", "y"],
+  formula: "out = x·y",
+  vjpFormula: "dx = unbroadcast(g·y), dy = unbroadcast(g·x)",
   forward: ([x, y]) => mapBinary("mul", x, y, (a, b) => a * b, "x * y"),
   vjp: (g, { inputs: [x, y], needsGrad }) => [
     needsGrad[0] ? unbroadcast(mul(g, y), x.shape) : null,
@@ -43,6 +49,8 @@ export const mul: Op = defineOp({
 export const div: Op = defineOp({
   name: "div",
   inputNames: ["x", "y"],
+  formula: "out = x / y",
+  vjpFormula: "dx = unbroadcast(g / y), dy = unbroadcast(−g·out / y)",
   forward: ([x, y]) => mapBinary("div", x, y, (a, b) => a / b, "x / y"),
   vjp: (g, { inputs: [x, y], out, needsGrad }) => [
     needsGrad[0] ? unbroadcast(div(g, y), x.shape) : null,
@@ -58,6 +66,8 @@ export const div: Op = defineOp({
 export const equal: Op = defineOp({
   name: "equal",
   inputNames: ["x", "y"],
+  formula: "out = 1 if x = y else 0",
+  vjpFormula: "none (a comparison)",
   forward: ([x, y]) => mapBinary("equal", x, y, (a, b) => (a === b ? 1 : 0), "x === y ? 1 : 0"),
   vjp: () => [null, null],
 });
@@ -65,6 +75,8 @@ export const equal: Op = defineOp({
 const addScaledOp = defineOp<{ alpha: number }>({
   name: "addScaled",
   inputNames: ["x", "y"],
+  formula: "out = x + α·y",
+  vjpFormula: "dx = g, dy = α·g",
   forward: ([x, y], { alpha }) => {
     const X = x.data;
     const Y = y.data;
@@ -84,6 +96,6 @@ export function addScaled(x: Tensor, y: Tensor, alpha: number): Tensor {
   if (!shapesEqual(x.shape, y.shape)) {
     throw new Error(`addScaled: x has shape ${formatShape(x.shape)} and y has shape ${formatShape(y.shape)}; they must be equal`);
   }
-  return addScaledOp.apply([x, y], { alpha });
+  return addScaledOp.run([x, y], { alpha });
 }
 

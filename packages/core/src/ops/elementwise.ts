@@ -10,6 +10,8 @@ import type { Tensor } from "../tensor";
 export const neg: Op = defineOp({
   name: "neg",
   inputNames: ["x"],
+  formula: "out = −x",
+  vjpFormula: "dx = −g",
   forward: ([x]) => mapUnary(x, (v) => -v, "-x"),
   vjp: (g) => [neg(g)],
 });
@@ -18,6 +20,8 @@ export const neg: Op = defineOp({
 export const exp: Op = defineOp({
   name: "exp",
   inputNames: ["x"],
+  formula: "out = eˣ",
+  vjpFormula: "dx = g·out",
   forward: ([x]) => mapUnary(x, Math.exp, "Math.exp(x)"),
   vjp: (g, { out }) => [mul(g, out)],
 });
@@ -26,6 +30,8 @@ export const exp: Op = defineOp({
 export const log: Op = defineOp({
   name: "log",
   inputNames: ["x"],
+  formula: "out = ln x",
+  vjpFormula: "dx = g / x",
   forward: ([x]) => mapUnary(x, Math.log, "Math.log(x)"),
   vjp: (g, { inputs: [x] }) => [div(g, x)],
 });
@@ -34,6 +40,8 @@ export const log: Op = defineOp({
 export const sqrt: Op = defineOp({
   name: "sqrt",
   inputNames: ["x"],
+  formula: "out = √x",
+  vjpFormula: "dx = g / (2·out)",
   forward: ([x]) => mapUnary(x, Math.sqrt, "Math.sqrt(x)"),
   vjp: (g, { out }) => [div(g, mul(out, 2))],
 });
@@ -42,6 +50,8 @@ export const sqrt: Op = defineOp({
 export const square: Op = defineOp({
   name: "square",
   inputNames: ["x"],
+  formula: "out = x²",
+  vjpFormula: "dx = g·2x",
   forward: ([x]) => mapUnary(x, (v) => v * v, "x * x"),
   vjp: (g, { inputs: [x] }) => [mul(g, mul(x, 2))],
 });
@@ -49,6 +59,8 @@ export const square: Op = defineOp({
 const powOp = defineOp<{ exponent: number }>({
   name: "pow",
   inputNames: ["x"],
+  formula: "out = xᵖ",
+  vjpFormula: "dx = g·p·xᵖ⁻¹",
   forward: ([x], { exponent }) => mapUnary(x, (v) => v ** exponent),
   vjp: (g, { inputs: [x], attrs: { exponent } }) => [mul(g, mul(pow(x, exponent - 1), exponent))],
 });
@@ -61,13 +73,15 @@ export function pow(x: Tensor, exponent: number): Tensor {
   if (typeof exponent !== "number" || Number.isNaN(exponent)) {
     throw new Error(`pow: the exponent must be a number, got ${String(exponent)}; pow takes a scalar exponent`);
   }
-  return powOp.apply([x], { exponent });
+  return powOp.run([x], { exponent });
 }
 
 /** tanh x, element-wise. d/dx = 1 − tanh²x = 1 − out². @example `tanh(tensor([0])) // [0]` */
 export const tanh: Op = defineOp({
   name: "tanh",
   inputNames: ["x"],
+  formula: "out = tanh x",
+  vjpFormula: "dx = g·(1 − out²)",
   forward: ([x]) => mapUnary(x, Math.tanh, "Math.tanh(x)"),
   vjp: (g, { out }) => [mul(g, sub(1, mul(out, out)))],
 });
@@ -80,6 +94,8 @@ export const tanh: Op = defineOp({
 export const sigmoid: Op = defineOp({
   name: "sigmoid",
   inputNames: ["x"],
+  formula: "out = σ(x) = 1 / (1 + e⁻ˣ)",
+  vjpFormula: "dx = g·out·(1 − out)",
   forward: ([x]) => mapUnary(x, stableSigmoid, "x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))"),
   vjp: (g, { out }) => [mul(g, mul(out, sub(1, out)))],
 });
@@ -91,6 +107,8 @@ export const sigmoid: Op = defineOp({
 export const relu: Op = defineOp({
   name: "relu",
   inputNames: ["x"],
+  formula: "out = max(x, 0)",
+  vjpFormula: "dx = g·step(x)",
   forward: ([x]) => mapUnary(x, (v) => (v > 0 ? v : 0), "x > 0 ? x : 0"),
   vjp: (g, { inputs: [x] }) => [mul(g, step(x))],
 });
@@ -99,6 +117,8 @@ export const relu: Op = defineOp({
 export const abs: Op = defineOp({
   name: "abs",
   inputNames: ["x"],
+  formula: "out = |x|",
+  vjpFormula: "dx = g·sign(x)",
   forward: ([x]) => mapUnary(x, Math.abs, "Math.abs(x)"),
   vjp: (g, { inputs: [x] }) => [mul(g, sign(x))],
 });
@@ -110,6 +130,8 @@ export const abs: Op = defineOp({
 export const sign: Op = defineOp({
   name: "sign",
   inputNames: ["x"],
+  formula: "out = sign(x)",
+  vjpFormula: "none (piecewise constant)",
   forward: ([x]) => mapUnary(x, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0), "x > 0 ? 1 : x < 0 ? -1 : 0"),
   vjp: () => [null],
 });
@@ -121,6 +143,8 @@ export const sign: Op = defineOp({
 export const step: Op = defineOp({
   name: "step",
   inputNames: ["x"],
+  formula: "out = 1 if x > 0 else 0",
+  vjpFormula: "none (piecewise constant)",
   forward: ([x]) => mapUnary(x, (v) => (v > 0 ? 1 : 0), "x > 0 ? 1 : 0"),
   vjp: () => [null],
 });

@@ -11,6 +11,8 @@ interface MatmulAttrs {
 const matmulOp = defineOp<MatmulAttrs>({
   name: "matmul",
   inputNames: ["a", "b"],
+  formula: "out = op(a)·op(b), op a transpose when asked",
+  vjpFormula: "da = g·op(b)ᵀ, db = op(a)ᵀ·g (transposed back when the operand was)",
   forward: ([a, b], { transposeA, transposeB }) => gemm(a, b, transposeA, transposeB),
   // C = op(A)·op(B). The rules pass transposes as flags, so no transposed copy is made.
   vjp: (g, { inputs: [a, b], attrs: { transposeA, transposeB }, needsGrad }) => {
@@ -64,5 +66,5 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
         `so ${nameA}·${nameB} would multiply ${inner} columns by ${innerB} rows`,
     );
   }
-  return matmulOp.apply([a, b], { transposeA, transposeB });
+  return matmulOp.run([a, b], { transposeA, transposeB });
 }

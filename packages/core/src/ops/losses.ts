@@ -56,6 +56,8 @@ export function binaryCrossEntropy(probs: Tensor, targets: Tensor, options: Loss
 export const sigmoidCrossEntropy: Op = defineOp({
   name: "sigmoidCrossEntropy",
   inputNames: ["logits", "targets"],
+  formula: "out = max(z, 0) − z·y + log(1 + e^−|z|)",
+  vjpFormula: "dz = g·(σ(z) − y), dy = −g·z",
   forward: ([z, y]) =>
     mapBinary("sigmoidCrossEntropy", z, y, (zi, yi) => Math.max(zi, 0) - zi * yi + Math.log1p(Math.exp(-Math.abs(zi)))),
   vjp: (g, { inputs: [z, y], needsGrad }) => [

@@ -35,6 +35,9 @@ export function unbroadcast(g: Tensor, shape: Shape): Tensor {
 export const identity: Op = defineOp({
   name: "identity",
   inputNames: ["x"],
+  formula: "out = x",
+  vjpFormula: "dx = g",
+  acceptsInt32: true,
   forward: ([x]) => x,
   vjp: (g) => [g],
 });
@@ -42,6 +45,9 @@ export const identity: Op = defineOp({
 const reshapeOp = defineOp<{ shape: number[] }>({
   name: "reshape",
   inputNames: ["x"],
+  formula: "out = reshape(x, shape)",
+  vjpFormula: "dx = reshape(g, shape of x)",
+  acceptsInt32: true,
   forward: ([x], { shape }) => new Tensor(x.data, shape),
   vjp: (g, { inputs: [x] }) => [reshape(g, x.shape)],
 });
@@ -54,12 +60,15 @@ const reshapeOp = defineOp<{ shape: number[] }>({
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const resolved = resolveReshape("reshape", x.shape, shape);
   if (shapesEqual(resolved, x.shape)) return x;
-  return reshapeOp.apply([x], { shape: resolved });
+  return reshapeOp.run([x], { shape: resolved });
 }
 
 const transposeOp = defineOp<{ perm: number[] }>({
   name: "transpose",
   inputNames: ["x"],
+  formula: "out = permute(x, perm)",
+  vjpFormula: "dx = permute(g, perm⁻¹)",
+  acceptsInt32: true,
   forward: ([x], { perm }) => permuteAxes(x, perm),
   vjp: (g, { attrs: { perm } }) => [transpose(g, inversePermutation(perm))],
 });
@@ -75,12 +84,15 @@ const transposeOp = defineOp<{ perm: number[] }>({
  */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const resolved = checkPermutation("transpose", perm ?? x.shape.map((_, i) => x.rank - 1 - i), x.shape);
-  return transposeOp.apply([x], { perm: resolved });
+  return transposeOp.run([x], { perm: resolved });
 }
 
 const broadcastToOp = defineOp<{ shape: number[] }>({
   name: "broadcastTo",
   inputNames: ["x"],
+  formula: "out = broadcast(x, shape)",
+  vjpFormula: "dx = unbroadcast(g) (summed over the broadcast axes)",
+  acceptsInt32: true,
   forward: ([x], { shape }) => expandTo(x, shape),
   vjp: (g, { inputs: [x] }) => [unbroadcast(g, x.shape)],
 });
@@ -97,12 +109,15 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
     throw new Error(`broadcastTo: a tensor of shape ${formatShape(x.shape)} cannot be broadcast to ${formatShape(target)}`);
   }
   if (shapesEqual(x.shape, target)) return x;
-  return broadcastToOp.apply([x], { shape: target });
+  return broadcastToOp.run([x], { shape: target });
 }
 
 const astypeOp = defineOp<{ dtype: DType }>({
   name: "astype",
   inputNames: ["x"],
+  formula: "out = x converted to dtype",
+  vjpFormula: "dx = g converted back to the dtype of x",
+  acceptsInt32: true,
   forward: ([x], { dtype }) => {
     const out = allocate(dtype, x.size);
     out.set(x.data);
@@ -118,5 +133,5 @@ const astypeOp = defineOp<{ dtype: DType }>({
 export function astype(x: Tensor, dtype: DType): Tensor {
   checkDType("astype", dtype);
   if (x.dtype === dtype) return x;
-  return astypeOp.apply([x], { dtype });
+  return astypeOp.run([x], { dtype });
 }

@@ -20,6 +20,8 @@ function keptShapeOf(x: Tensor, axes: readonly number[]): number[] {
 const sumOp = defineOp<ReduceAttrs>({
   name: "sum",
   inputNames: ["x"],
+  formula: "out = Σ_axes x",
+  vjpFormula: "dx = broadcast(g) over the summed axes",
   forward: ([x], { axes, keepDims }) => {
     const kept = reduceAxes(x, axes, 0, (total, v) => total + v);
     return keepDims ? kept : new Tensor(kept.data, reducedShape(x.shape, axes, false));
@@ -39,7 +41,7 @@ const sumOp = defineOp<ReduceAttrs>({
  * ```
  */
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  return sumOp.apply([x], { axes: normalizeAxes("sum", axis, x.shape), keepDims });
+  return sumOp.run([x], { axes: normalizeAxes("sum", axis, x.shape), keepDims });
 }
 
 /**
@@ -55,6 +57,8 @@ export function mean(x: Tensor, axis?: number | readonly number[], keepDims = fa
 const maxOp = defineOp<ReduceAttrs>({
   name: "max",
   inputNames: ["x"],
+  formula: "out = max_axes x",
+  vjpFormula: "dx = g·[x = out] / (number of ties)",
   forward: ([x], { axes, keepDims }) => {
     const kept = reduceAxes(x, axes, -Infinity, (best, v) => (v > best || Number.isNaN(v) ? v : best));
     return keepDims ? kept : new Tensor(kept.data, reducedShape(x.shape, axes, false));
@@ -75,5 +79,5 @@ const maxOp = defineOp<ReduceAttrs>({
  */
 export function max(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   if (x.size === 0) throw new Error("max: the tensor is empty; a maximum needs at least one element");
-  return maxOp.apply([x], { axes: normalizeAxes("max", axis, x.shape), keepDims });
+  return maxOp.run([x], { axes: normalizeAxes("max", axis, x.shape), keepDims });
 }

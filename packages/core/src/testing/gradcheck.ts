@@ -59,7 +59,8 @@ export interface GradcheckResult {
 /**
  * Checks the tape's gradients of `f` at `inputs` against central finite differences in
  * float64. A non-scalar output is first projected to a scalar ⟨u, f(x)⟩ with a fixed random
- * u, so every output element is checked at once. Inputs are converted to float64 copies.
+ * u, so every output element is checked at once. Inputs are converted to float64 copies;
+ * int32 inputs (indices, labels) are passed as they are and not checked.
  *
  * @example
  * ```ts
@@ -74,9 +75,11 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, directions = 4, seed = 0, order = 1 } = options;
   const xs = inputs.map((x, i) => {
     if (!(x instanceof Tensor)) throw new Error(`gradcheck: input ${i} is not a Tensor`);
-    return noGrad(() => astype(x, "float64"));
+    return x.dtype === "int32" ? x : noGrad(() => astype(x, "float64"));
   });
-  const totalSize = xs.reduce((total, x) => total + x.size, 0);
+  // int32 inputs (indices, labels) are passed through as they are and not checked.
+  const checked = xs.map((x, index) => ({ x, index })).filter(({ x }) => x.dtype !== "int32");
+  const totalSize = checked.reduce((total, { x }) => total + x.size, 0);
   const mode = options.mode === undefined || options.mode === "auto" ? (totalSize <= 2000 ? "full" : "projection") : options.mode;
   const rng = new Random(seed);
 
@@ -90,13 +93,13 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
     const gradients = grad(projected);
     scalar = (...ys) => {
       const gs = gradients(...ys);
-      return gs.map((g, i) => sum(mul(g, weights[i]))).reduce((total, term) => add(total, term));
+      return checked.map(({ index }) => sum(mul(gs[index], weights[index]))).reduce((total, term) => add(total, term));
     };
   }
   const evaluate = (ys: Tensor[]): number => noGrad(() => scalar(...ys).item());
   const analytic = grad(scalar)(...xs);
 
-  const checks = xs.map((x, index): InputCheck => {
+  const checks = checked.map(({ x, index }): InputCheck => {
     const tape = analytic[index].data;
     const compared: Array<[number, number]> = [];
     const shifted = (delta: (data: Float64Array) => void): Tensor[] => {

@@ -1,4 +1,4 @@
-import type { DType, TypedArray } from "../../dtype";
+import type { FloatDType as DType, TypedArray } from "../../dtype";
 import { moduleWithFunction, op, I32, V128, type Bytes } from "./encoder";
 
 // C = A·B for row-major A (m × k) and B packed in panels: panel q holds columns
