@@ -1,7 +1,7 @@
 // One adapter per library: each builds its own tensors from the same typed arrays and runs
 // the same computations. Only the timed callbacks are compared.
 import { createRequire } from "node:module";
-import type { BenchDType, MlpProblem } from "./workloads";
+import type { BenchDType, ConvProblem, ConvStepResult, MlpProblem } from "./workloads";
 
 type Data = Float32Array | Float64Array;
 
@@ -16,6 +16,22 @@ export interface Adapter {
   mlpTrainer(problem: MlpProblem): () => number;
   /** A chain of `length` × (mul, tanh) on a small vector, with its gradient. */
   opChain(x: Data, length: number): () => unknown;
+  /** One step of a convolution layer: the loss mean(conv2d(x, w)²) and its gradients with respect to x and w, read back. */
+  conv2dStep(problem: ConvProblem): () => ConvStepResult;
+}
+
+/** x [N, C, H, W] as [N, H, W, C], and w [O, C, kH, kW] as [kH, kW, C, O]: the same data in tfjs's layouts. */
+function toChannelsLast(p: ConvProblem): { x: Float32Array; w: Float32Array } {
+  const { batch: N, inChannels: C, size: S, outChannels: O, kernel: K } = p;
+  const x = new Float32Array(p.x.length);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++)
+      for (let h = 0; h < S; h++) for (let v = 0; v < S; v++) x[((n * S + h) * S + v) * C + c] = p.x[((n * C + c) * S + h) * S + v];
+  const w = new Float32Array(p.w.length);
+  for (let o = 0; o < O; o++)
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) w[((i * K + j) * C + c) * O + o] = p.w[((o * C + c) * K + i) * K + j];
+  return { x, w };
 }
 
 export async function loadAdapter(name: string): Promise<Adapter> {
@@ -28,7 +44,7 @@ export async function loadAdapter(name: string): Promise<Adapter> {
 async function tapegradAdapter(): Promise<Adapter> {
   const core = await import("@tapegrad/core");
   const nn = await import("@tapegrad/nn");
-  const { tensor, matmul, grad, sum, tanh, mul, valueAndGrad } = core;
+  const { tensor, matmul, grad, sum, tanh, mul, valueAndGrad, conv2d, mean, square } = core;
   return {
     name: "tapegrad",
     dtypes: ["float32", "float64"],
@@ -64,6 +80,15 @@ async function tapegradAdapter(): Promise<Adapter> {
       };
       const gradient = grad(f);
       return () => gradient(x0);
+    },
+    conv2dStep: (p) => {
+      const x = tensor(p.x, { shape: [p.batch, p.inChannels, p.size, p.size], dtype: p.dtype });
+      const w = tensor(p.w, { shape: [p.outChannels, p.inChannels, p.kernel, p.kernel], dtype: p.dtype });
+      const lossAndGradients = valueAndGrad((a: import("@tapegrad/core").Tensor, b: import("@tapegrad/core").Tensor) => mean(square(conv2d(a, b))));
+      return () => {
+        const { value, grads: [dx, dw] } = lossAndGradients(x, w);
+        return { loss: value.item(), dx: dx.data, dw: dw.data };
+      };
     },
   };
 }
@@ -123,6 +148,27 @@ async function tfjsAdapter(backend: "cpu" | "wasm"): Promise<Adapter> {
       const gradient = tf.grad(f);
       return () => tf.tidy(() => gradient(x0).dataSync());
     },
+    conv2dStep: (p) => {
+      // tfjs convolves NHWC images with HWIO filters: the same data, transposed once here.
+      const { x, w } = toChannelsLast(p);
+      type T4 = import("@tensorflow/tfjs-core").Tensor4D;
+      type T5 = import("@tensorflow/tfjs-core").Tensor5D;
+      // The wasm backend (4.22.0) registers no Conv2DBackpropFilter kernel, but has the 3-D
+      // convolution's: there the layer runs as a conv3d of depth 1, the same arithmetic.
+      const asDepthOne = backend === "wasm";
+      const X = asDepthOne ? tf.tensor5d(x, [p.batch, 1, p.size, p.size, p.inChannels]) : tf.tensor4d(x, [p.batch, p.size, p.size, p.inChannels]);
+      const W = asDepthOne
+        ? tf.tensor5d(w, [1, p.kernel, p.kernel, p.inChannels, p.outChannels])
+        : tf.tensor4d(w, [p.kernel, p.kernel, p.inChannels, p.outChannels]);
+      const convolve = (a: import("@tensorflow/tfjs-core").Tensor, b: import("@tensorflow/tfjs-core").Tensor) =>
+        asDepthOne ? tf.conv3d(a as T5, b as T5, 1, "valid") : tf.conv2d(a as T4, b as T4, 1, "valid");
+      const lossAndGradients = tf.valueAndGrads((a, b) => tf.mean(tf.square(convolve(a, b))));
+      return () =>
+        tf.tidy(() => {
+          const { value, grads: [dx, dw] } = lossAndGradients([X, W]);
+          return { loss: value.dataSync()[0], dx: dx.dataSync(), dw: dw.dataSync() };
+        });
+    },
   };
 }
 
@@ -181,6 +227,17 @@ async function jaxAdapter(useJit: boolean): Promise<Adapter> {
       };
       const gradient = maybeJit(jax.grad(f));
       return () => gradient(x0.ref).dataSync();
+    },
+    conv2dStep: (p) => {
+      // lax.conv takes PyTorch's layouts (NCHW images, OIHW kernels); "VALID" is no padding.
+      const X = array(p.x, [p.batch, p.inChannels, p.size, p.size]);
+      const W = array(p.w, [p.outChannels, p.inChannels, p.kernel, p.kernel]);
+      const loss = (q: { x: any; w: any }) => np.mean(np.square(jax.lax.conv(q.x, q.w, [1, 1], "VALID")));
+      const step = maybeJit((q: { x: any; w: any }) => jax.valueAndGrad(loss)(q));
+      return () => {
+        const [value, grads] = step({ x: X.ref, w: W.ref });
+        return { loss: value.js() as number, dx: grads.x.dataSync(), dw: grads.w.dataSync() };
+      };
     },
   };
 }

@@ -1,7 +1,7 @@
 // Runs one case for one library, in a process of its own, and prints one RESULT line of JSON.
 import { loadAdapter } from "./adapters";
 import type { BenchCase } from "./cases";
-import { median, mlpProblem, randomArray, timeIt, type Measurement } from "./workloads";
+import { convProblem, median, mlpProblem, randomArray, referenceConvStep, sumOfSquares, timeIt, type Measurement } from "./workloads";
 
 const [library, caseJson] = process.argv.slice(2);
 const benchCase = JSON.parse(caseJson) as BenchCase;
@@ -22,9 +22,31 @@ async function measure(): Promise<Measurement> {
     const times = await timeIt(step, { warmup: 2, minRuns: 10, minMs: 2000, maxRuns: 500 });
     return { times, losses };
   }
+  if (benchCase.kind === "conv2d") {
+    const problem = convProblem(benchCase);
+    const step = adapter.conv2dStep(problem);
+    const first = step();
+    // The loss and the gradients' check values, each against the same computed in plain float64.
+    const values = [first.loss, sumOfSquares(first.dx), sumOfSquares(first.dw)];
+    const reference = referenceConvStep(problem);
+    const errors = values.map((v, i) => Math.abs(v - reference[i]) / Math.abs(reference[i]));
+    const names = ["the loss", "‖dx‖²", "‖dw‖²"];
+    errors.forEach((error, i) => {
+      if (!(error <= 1e-3)) fail(`${library}: ${names[i]} is ${values[i]}, off the float64 reference ${reference[i]} by ${error.toExponential(2)} (relative)`);
+    });
+    // A step takes seconds on tfjs-cpu: few repetitions keep that library's process well inside its time limit.
+    const times = await timeIt(step, { warmup: 1, minRuns: 5, minMs: 2000, maxRuns: 500 });
+    return { times, losses: values, extra: { "loss error": errors[0], "‖dx‖² error": errors[1], "‖dw‖² error": errors[2] } };
+  }
   const run = adapter.opChain(randomArray(10, 4, "float32"), benchCase.length);
   const times = await timeIt(run, { warmup: 2, minRuns: 5, minMs: 1000 });
   return { times };
+}
+
+/** Ends the worker with one line of explanation, the last line of its error output, which the runner reports. */
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
 }
 
 /** The heap after garbage collection during a long training run, with no disposal anywhere. */

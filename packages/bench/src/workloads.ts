@@ -100,3 +100,79 @@ export function referenceFirstLoss(p: MlpProblem): number {
   return total / batch;
 }
 
+
+/**
+ * A convolution layer's problem, in PyTorch's layout: x [N, C, S, S] (NCHW) and He-scaled
+ * weights w [O, C, K, K] (OIHW). Each step computes the loss mean(conv2d(x, w)²) (stride 1,
+ * no padding) and its gradients with respect to x and w.
+ */
+export interface ConvProblem {
+  batch: number;
+  inChannels: number;
+  size: number;
+  outChannels: number;
+  kernel: number;
+  dtype: BenchDType;
+  x: Float32Array | Float64Array;
+  w: Float32Array | Float64Array;
+}
+
+export function convProblem(c: { batch: number; inChannels: number; size: number; outChannels: number; kernel: number; dtype: BenchDType }): ConvProblem {
+  const { batch, inChannels, size, outChannels, kernel, dtype } = c;
+  return {
+    ...c,
+    x: randomArray(batch * inChannels * size * size, 11, dtype),
+    w: randomArray(outChannels * inChannels * kernel * kernel, 12, dtype, Math.sqrt(2 / (inChannels * kernel * kernel))),
+  };
+}
+
+/** What one convolution step gives back: the loss, and the gradients in the library's own layout. */
+export interface ConvStepResult {
+  loss: number;
+  dx: ArrayLike<number>;
+  dw: ArrayLike<number>;
+}
+
+/** Σ v²: a check value of a gradient that does not depend on its layout (NCHW or NHWC). */
+export function sumOfSquares(values: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i] * values[i];
+  return total;
+}
+
+/**
+ * The loss mean(y²) of y = conv2d(x, w) and the check values ‖dx‖², ‖dw‖² of its gradients,
+ * computed in plain float64 JavaScript from the same data: the independent values every
+ * library's first step is measured against.
+ */
+export function referenceConvStep(p: ConvProblem): [number, number, number] {
+  const { batch: N, inChannels: C, size: S, outChannels: O, kernel: K } = p;
+  const R = S - K + 1;
+  const y = new Float64Array(N * O * R * R);
+  const xAt = (n: number, c: number, h: number, v: number) => ((n * C + c) * S + h) * S + v;
+  const wAt = (o: number, c: number, i: number, j: number) => ((o * C + c) * K + i) * K + j;
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++)
+      for (let h = 0; h < R; h++)
+        for (let v = 0; v < R; v++) {
+          let total = 0;
+          for (let c = 0; c < C; c++) for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) total += p.x[xAt(n, c, h + i, v + j)] * p.w[wAt(o, c, i, j)];
+          y[((n * O + o) * R + h) * R + v] = total;
+        }
+  const loss = sumOfSquares(y) / y.length;
+  const dx = new Float64Array(p.x.length);
+  const dw = new Float64Array(p.w.length);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++)
+      for (let h = 0; h < R; h++)
+        for (let v = 0; v < R; v++) {
+          const g = (2 * y[((n * O + o) * R + h) * R + v]) / y.length; // ∂ mean(y²) / ∂y
+          for (let c = 0; c < C; c++)
+            for (let i = 0; i < K; i++)
+              for (let j = 0; j < K; j++) {
+                dx[xAt(n, c, h + i, v + j)] += g * p.w[wAt(o, c, i, j)];
+                dw[wAt(o, c, i, j)] += g * p.x[xAt(n, c, h + i, v + j)];
+              }
+        }
+  return [loss, sumOfSquares(dx), sumOfSquares(dw)];
+}

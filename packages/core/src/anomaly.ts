@@ -11,6 +11,19 @@ interface NamedOp {
 }
 
 let depth = 0;
+/** The ops whose vjps are running now, innermost last, with where each was called (anomaly mode only). */
+const differentiating: Array<{ name: string; site: string | undefined }> = [];
+
+/** Runs a vjp, remembering which op it differentiates so that an anomaly inside it says so. @internal */
+export function duringVjp<T>(op: NamedOp, site: string | undefined, fn: () => T): T {
+  if (depth === 0) return fn();
+  differentiating.push({ name: op.name, site });
+  try {
+    return fn();
+  } finally {
+    differentiating.pop();
+  }
+}
 
 /** Whether anomaly mode is on. @internal */
 export function anomalyModeOn(): boolean {
@@ -66,8 +79,17 @@ export function checkForwardAnomaly(op: NamedOp, inputs: readonly Tensor[], out:
   if (depth === 0) return;
   const at = firstNonFinite(out);
   if (at < 0) return;
-  const site = callSite();
   const inputsFinite = inputs.every((x) => firstNonFinite(x) < 0);
+  const vjpOf = differentiating.at(-1);
+  if (vjpOf !== undefined) {
+    throw new Error(
+      `anomaly in the backward pass: computing the vjp of op '${vjpOf.name}', op '${op.name}' produced ` +
+        `${describeValue(out.data[at])} at flat index ${at} of its output ${formatShape(out.shape)} (inputs ${shapesOf(inputs)}` +
+        `${inputsFinite ? ", all finite" : ", already not all finite"})` +
+        (vjpOf.site ? `; '${vjpOf.name}' was called at ${vjpOf.site}` : ""),
+    );
+  }
+  const site = callSite();
   throw new Error(
     `anomaly in the forward pass: op '${op.name}' produced ${describeValue(out.data[at])} at flat index ${at} ` +
       `of its output ${formatShape(out.shape)} (inputs ${shapesOf(inputs)}${inputsFinite ? ", all finite" : ", already not all finite"})` +

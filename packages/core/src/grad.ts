@@ -4,12 +4,7 @@ import { identity } from "./ops/movement";
 import { formatShape, shapesEqual } from "./shape";
 import { backward, Tape, withoutTapes, withTape } from "./tape";
 import { onesLike, Tensor, zerosLike } from "./tensor";
-
-/**
- * A tensor, or arrays and plain objects of them, nested to any depth (a "pytree"):
- * for example a model's parameters as `{ "hidden.W": W1, "hidden.b": b1 }`.
- */
-export type TensorTree = Tensor | readonly TensorTree[] | { readonly [key: string]: TensorTree };
+import { collectTensors, mapTensors, type TensorTree } from "./tree";
 
 /**
  * The gradient of an argument: the same structure with a gradient tensor in place of
@@ -19,7 +14,9 @@ export type GradientOf<T> = T extends Tensor
   ? Tensor
   : T extends readonly unknown[]
     ? { -readonly [K in keyof T]: GradientOf<T[K]> }
-    : T extends (...args: any[]) => any
+    : T extends ReadonlyMap<infer K, infer V>
+      ? Map<K, GradientOf<V>>
+      : T extends (...args: any[]) => any
       ? null
       : T extends object
         ? { -readonly [K in keyof T]: GradientOf<T[K]> }
@@ -169,10 +166,10 @@ export function stopGradient(x: Tensor): Tensor {
  * @example
  * ```ts
  * // log(1 + exp(x)) computed stably; its derivative is sigmoid(x).
- * const softplus = customVjp(
+ * const mySoftplus = customVjp(
  *   (x) => add(relu(x), log(add(1, exp(neg(abs(x)))))),
  *   (g, { inputs: [x] }) => [mul(g, sigmoid(x))],
- *   { name: "softplus" },
+ *   { name: "mySoftplus" },
  * );
  * ```
  */
@@ -204,41 +201,3 @@ function watchArgument(tape: Tape, x: Tensor): Tensor {
   tape.watch(watched);
   return watched;
 }
-
-/**
- * Rebuilds `tree` (a tensor, or arrays and plain objects of them) with `onTensor` applied
- * to each tensor (with its path in the tree, such as `layers[0].W`, after `path`) and
- * `onOther` to every other leaf (kept as it is by default).
- * @example `mapTensors({ W, b }, (t) => mul(t, 2)) // { W: 2W, b: 2b }`
- */
-export function mapTensors(
-  tree: unknown,
-  onTensor: (x: Tensor, path: string) => unknown,
-  onOther: (value: unknown) => unknown = (value) => value,
-  path = "",
-): unknown {
-  if (tree instanceof Tensor) return onTensor(tree, path);
-  if (Array.isArray(tree)) return tree.map((item, i) => mapTensors(item, onTensor, onOther, `${path}[${i}]`));
-  if (isPlainObject(tree)) {
-    const child = (key: string) => (path === "" ? key : `${path}.${key}`);
-    return Object.fromEntries(Object.entries(tree).map(([key, item]) => [key, mapTensors(item, onTensor, onOther, child(key))]));
-  }
-  return onOther(tree);
-}
-
-/**
- * The tensors in `tree`, in the order `mapTensors` visits them.
- * @example `collectTensors({ W, layers: [b1, b2] }) // [W, b1, b2]`
- */
-export function collectTensors(tree: unknown): Tensor[] {
-  const found: Tensor[] = [];
-  mapTensors(tree, (x) => found.push(x));
-  return found;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-

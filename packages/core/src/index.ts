@@ -32,6 +32,8 @@ export {
 
 export { defineOp, registeredOps, type InputKind, type Op, type OpDefinition, type VjpContext } from "./op";
 export { detectAnomaly } from "./anomaly";
+export { jvp, jacobian, hessian, hvp, type JvpResult } from "./transforms";
+export { mapTensors, collectTensors, type TensorTree } from "./tree";
 export {
   valueAndGrad,
   grad,
@@ -39,20 +41,21 @@ export {
   noGrad,
   stopGradient,
   customVjp,
-  mapTensors,
-  collectTensors,
-  type TensorTree,
   type GradientOf,
   type ValueAndGradients,
   type VjpResult,
 } from "./grad";
 
-export { neg, exp, log, sqrt, square, pow, tanh, sigmoid, relu, abs, sign, step } from "./ops/elementwise";
-export { add, sub, mul, div, equal, addScaled } from "./ops/binary";
-export { sum, mean, max } from "./ops/reduce";
+export { neg, exp, expm1, log, log1p, sqrt, square, pow, sin, cos, tanh, erf, sigmoid, relu, leakyRelu, elu, gelu, softplus, silu, abs, sign, step, type GeluApproximation, type GeluOptions } from "./ops/elementwise";
+export { add, sub, mul, div, equal, greater, less, addScaled } from "./ops/binary";
+export { sum, mean, max, min, logsumexp, variance } from "./ops/reduce";
+export { where, maximum, minimum, clip, argmax, argmin } from "./ops/selection";
 export { reshape, transpose, broadcastTo, astype, identity, unbroadcast } from "./ops/movement";
 export { matmul, type MatmulOptions } from "./ops/linalg";
 export { softmax, logSoftmax } from "./ops/softmax";
+export { conv2d, conv1d, maxPool2d, avgPool2d, type Conv2dOptions, type Conv1dOptions, type Pool2dOptions, type Pair } from "./ops/conv";
+export { concat, stack, split, slice, pad } from "./ops/joining";
+export { gather, scatterAdd, oneHot } from "./ops/indexing";
 export {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,

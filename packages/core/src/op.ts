@@ -89,13 +89,13 @@ export function sealBuiltinOps(): void {
  * @example
  * ```ts
  * // softplus(x) = log(1 + exp(x)); its derivative is sigmoid(x).
- * const softplus = defineOp({
- *   name: "softplus",
+ * const mySoftplus = defineOp({
+ *   name: "mySoftplus",
  *   inputNames: ["x"],
  *   forward: ([x]) => log(add(1, exp(x))),
  *   vjp: (g, { inputs: [x] }) => [mul(g, sigmoid(x))],
  * });
- * grad((x: Tensor) => sum(softplus(x)))(tensor([0, 1]));  // [sigmoid(0), sigmoid(1)]
+ * grad((x: Tensor) => sum(mySoftplus(x)))(tensor([0, 1]));  // [sigmoid(0), sigmoid(1)]
  * ```
  */
 export function defineOp<A = void>(definition: OpDefinition<A>): Op<A> {
@@ -201,7 +201,14 @@ function toTensors(definition: OpDefinition<any>, rawInputs: readonly TensorLike
   return rawInputs.map((input, j) => {
     if (input instanceof Tensor) return input;
     const kind = kinds?.[j] ?? "value";
-    return scalar(input, kind === "index" ? "int32" : kind === "mask" ? DEFAULT_DTYPE : (dtype ?? DEFAULT_DTYPE));
+    const scalarDType = kind === "index" ? "int32" : kind === "mask" ? DEFAULT_DTYPE : (dtype ?? DEFAULT_DTYPE);
+    if (scalarDType === "int32" && !Number.isInteger(input)) {
+      throw new Error(
+        `${definition.name}: ${inputLabel(definition, j)} is the number ${input}, which cannot stand beside int32 ` +
+          `tensors (it would be truncated); pass a whole number, or convert the tensors with astype(x, 'float64')`,
+      );
+    }
+    return scalar(input, scalarDType);
   });
 }
 

@@ -111,7 +111,8 @@ export function reductionAxes(to: Shape, from: Shape): number[] {
  */
 export function normalizeAxis(opName: string, axis: number, shape: Shape): number {
   const rank = shape.length;
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+  if (!Number.isInteger(axis)) throw new Error(`${opName}: axis must be an integer, got ${describeValue(axis)}`);
+  if (axis < -rank || axis >= rank) {
     const valid = rank === 0 ? "a scalar has no axes" : `valid axes are ${-rank}..${rank - 1}`;
     throw new Error(
       `${opName}: axis ${axis} is out of range for a tensor of rank ${rank} (shape ${formatShape(shape)}); ${valid}`,
@@ -126,6 +127,10 @@ export function normalizeAxis(opName: string, axis: number, shape: Shape): numbe
  */
 export function normalizeAxes(opName: string, axis: number | readonly number[] | undefined, shape: Shape): number[] {
   if (axis === undefined) return shape.map((_, i) => i);
+  const isAxisList = Array.isArray(axis) && axis.every((a) => Number.isInteger(a));
+  if (!Number.isInteger(axis) && !isAxisList) {
+    throw new Error(`${opName}: axis must be an integer or a list of integers, got ${describeValue(axis)}`);
+  }
   const list = typeof axis === "number" ? [axis] : axis;
   const axes = list.map((a) => normalizeAxis(opName, a, shape));
   const sorted = [...new Set(axes)].sort((x, y) => x - y);
@@ -133,6 +138,58 @@ export function normalizeAxes(opName: string, axis: number | readonly number[] |
     throw new Error(`${opName}: axis ${JSON.stringify(list)} names the same axis twice (shape ${formatShape(shape)})`);
   }
   return sorted;
+}
+
+/**
+ * Throws unless `keepDims` is a boolean, naming the op.
+ * @example `checkKeepDims("sum", 1) // throws "sum: keepDims must be a boolean, got 1"`
+ */
+export function checkKeepDims(opName: string, keepDims: unknown): asserts keepDims is boolean {
+  if (typeof keepDims !== "boolean") {
+    throw new Error(`${opName}: keepDims must be a boolean, got ${describeValue(keepDims)}`);
+  }
+}
+
+/**
+ * Throws if one of the reduced `axes` (normalized) has size 0, where a reduction such as
+ * a mean or a maximum has no value: `what` names it ("the mean").
+ * @example `checkNonEmptyAxes("mean", [2, 0], [1], "the mean") // throws "mean: axis 1 has size 0, so the mean is undefined"`
+ */
+export function checkNonEmptyAxes(opName: string, shape: Shape, axes: readonly number[], what: string): void {
+  const empty = axes.find((axis) => shape[axis] === 0);
+  if (empty !== undefined) {
+    throw new Error(
+      `${opName}: axis ${empty} has size 0, so ${what} is undefined (shape ${formatShape(shape)}); reduce over non-empty axes`,
+    );
+  }
+}
+
+/**
+ * The error for an argument that should be a Tensor and is not, naming the op and the
+ * argument; `hint` (starting with "; ") says what to do instead. Arrays and numbers get the
+ * hint to make a tensor of them.
+ * @example `notATensor("clip", "x", [1, 2]).message // "clip: x must be a Tensor, got [1, 2]; make one with tensor(values)"`
+ */
+export function notATensor(opName: string, name: string, value: unknown, hint = ""): Error {
+  const fix = hint !== "" ? hint : Array.isArray(value) || typeof value === "number" ? "; make one with tensor(values)" : "";
+  return new Error(`${opName}: ${name} must be a Tensor, got ${describeValue(value)}${fix}`);
+}
+
+/**
+ * A value as error messages show it: strings quoted, numbers and short lists of them as
+ * written, anything else by kind ("an array", "a Tensor", "an object").
+ * @example `describeValue("1") // "\"1\""`
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null || typeof value !== "object") return typeof value === "function" ? "a function" : String(value);
+  if (Array.isArray(value)) {
+    const plain = value.length <= 8 && value.every((item) => item === null || typeof item !== "object");
+    return plain ? `[${value.map(describeValue).join(", ")}]` : "an array";
+  }
+  const name = (value as object).constructor?.name;
+  if (name === undefined || name === "Object") return "an object";
+  return `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
 }
 
 /** The shape left after reducing `axes`: size 1 there with `keepDims`, removed otherwise. */

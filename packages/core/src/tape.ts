@@ -1,4 +1,4 @@
-import { anomalyModeOn, callSite, checkBackwardAnomaly } from "./anomaly";
+import { anomalyModeOn, callSite, checkBackwardAnomaly, duringVjp } from "./anomaly";
 import { formatShape, shapesEqual } from "./shape";
 import { Tensor } from "./tensor";
 
@@ -127,7 +127,7 @@ export function backward(
     if (!retainAll) cotangents.delete(out);
     const needsGrad = new Array<boolean>(inputs.length);
     for (let j = 0; j < inputs.length; j++) needsGrad[j] = tape.tracks(inputs[j]);
-    const grads = runVjp(op, g, inputs, out, attrs, needsGrad);
+    const grads = duringVjp(op, site, () => runVjp(op, g, inputs, out, attrs, needsGrad));
     checkVjpResult(op, inputs, grads);
     checkBackwardAnomaly(op, inputs, grads, g, site);
     for (let j = 0; j < inputs.length; j++) {

@@ -2,7 +2,7 @@ import { onesLike, Tensor } from "./tensor";
 import { add } from "./ops/binary";
 import { identity } from "./ops/movement";
 import { backward, Tape, withTape } from "./tape";
-import { mapTensors } from "./grad";
+import { mapTensors } from "./tree";
 import { formatShape } from "./shape";
 
 /** What a node of a traced graph stands for. */

@@ -23,8 +23,8 @@ import { awayFromZero } from "./helpers";
 
 // The worked example of docs/custom-ops.md: softplus(x) = log(1 + eˣ), written stably as
 // max(x, 0) + log(1 + e^−|x|), with derivative σ(x).
-const softplus = defineOp({
-  name: "softplus",
+const mySoftplus = defineOp({
+  name: "mySoftplus",
   inputNames: ["x"],
   forward: ([x]) => add(relu(x), log(add(1, exp(neg(abs(x)))))),
   vjp: (g, { inputs: [x] }) => [mul(g, sigmoid(x))],
@@ -40,17 +40,17 @@ const swish = defineOp({
 
 describe("a user-defined op", () => {
   it("computes its forward and is registered by name like a built-in", () => {
-    assertAllClose(softplus(tensor([0, 1, -30, 800])), tensor([Math.log(2), Math.log(1 + Math.E), Math.log1p(Math.exp(-30)), 800]), { rtol: 1e-14 });
-    expect(registeredOps().get("softplus")).toBe(softplus);
+    assertAllClose(mySoftplus(tensor([0, 1, -30, 800])), tensor([Math.log(2), Math.log(1 + Math.E), Math.log1p(Math.exp(-30)), 800]), { rtol: 1e-14 });
+    expect(registeredOps().get("mySoftplus")).toBe(mySoftplus);
   });
 
   it("is recorded as one step: its vjp, not its forward's ops, gives the gradient", () => {
-    const [d] = grad((x: Tensor) => sum(softplus(x)))(tensor([0]));
+    const [d] = grad((x: Tensor) => sum(mySoftplus(x)))(tensor([0]));
     expect(d.toArray()).toEqual([0.5]);
   });
 
   it("passes gradcheck, first and second order", () => {
-    for (const op of [softplus, swish]) {
+    for (const op of [mySoftplus, swish]) {
       const x = awayFromZero([3, 4], 1);
       expect(gradcheck(op, [x]).ok).toBe(true);
       expect(gradcheck(op, [x], { order: 2 }).ok).toBe(true);
@@ -58,7 +58,7 @@ describe("a user-defined op", () => {
   });
 
   it("composes with built-ins in a network", () => {
-    const loss = (w: Tensor, x: Tensor) => sum(swish(mul(softplus(w), x)));
+    const loss = (w: Tensor, x: Tensor) => sum(swish(mul(mySoftplus(w), x)));
     const result = gradcheck(loss, [awayFromZero([4], 2), awayFromZero([3, 4], 3)]);
     expect(result.ok, result.summary).toBe(true);
   });
@@ -155,7 +155,7 @@ describe("the engine checks every vjp's result", () => {
   });
 
   it("checks the number of inputs and that forward returns a tensor", () => {
-    expect(() => softplus(tensor(1), tensor(2))).toThrow("softplus: expects 1 input(s) (x), got 2");
+    expect(() => mySoftplus(tensor(1), tensor(2))).toThrow("mySoftplus: expects 1 input(s) (x), got 2");
     const bad = defineOp({ name: "returnsNumber", forward: () => 3 as never, vjp: () => [] });
     expect(() => bad(tensor(1))).toThrow("forward of op 'returnsNumber' returned 3; it must return a Tensor");
   });

@@ -31,7 +31,9 @@ describe("errors a user can act on", () => {
     expect(() => matmul(zeros([2, 3]), zeros([4, 5]))).toThrow(
       "matmul: inner dimensions do not match: a has shape [2, 3] and b has shape [4, 5], so a·b would multiply 3 columns by 4 rows",
     );
-    expect(() => matmul(zeros([3]), zeros([3, 1]))).toThrow("matmul: expects 2-D tensors, got a tensor of rank 1 (shape [3]) as input 0 ('a')");
+    expect(() => matmul(zeros([3]), zeros([3, 1]))).toThrow(
+      "matmul: expects tensors of rank 2 or more (matrices, or batches of them), got a tensor of rank 1 (shape [3]) as input 0 ('a'); reshape a vector of n values to [1, n] (a row) or [n, 1] (a column)",
+    );
     expect(() => matmul(zeros([2, 3]), zeros([2, 3]), { transposeB: true, transposeA: true })).toThrow(/aᵀ·bᵀ would multiply 2 columns by 3 rows/);
   });
 
@@ -64,7 +66,7 @@ describe("errors a user can act on", () => {
     expect(() => softmaxCrossEntropy(zeros([4, 3]), zeros([4]))).toThrow(
       "softmaxCrossEntropy: targets of shape [4] do not match logits of shape [4, 3]; they must have the same shape",
     );
-    expect(() => softmaxCrossEntropy(zeros([2, 2]), zeros([2, 2]), { reduction: "avg" as never })).toThrow(/reduction must be 'mean', 'sum' or 'none'/);
+    expect(() => softmaxCrossEntropy(zeros([2, 2]), zeros([2, 2]), { axis: 1, reduction: "avg" as never })).toThrow(/reduction must be 'mean', 'sum' or 'none'/);
   });
 
   it("an op given a non-tensor says what it got", () => {

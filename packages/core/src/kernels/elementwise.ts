@@ -1,14 +1,66 @@
 import { allocate, type TypedArray } from "../dtype";
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from "../shape";
 import { Tensor } from "../tensor";
+import { erf } from "./special";
 
-// Element-wise kernels take the element function twice: as a JavaScript function, and as
-// the same expression in source form ("x * y"). From the source, a loop of its own is
-// generated for each op (as ndarray-ops' cwise does), so the loop body is inlined instead
-// of calling a shared, megamorphic callback per element. Where generating code is not
-// allowed (a strict content-security policy), the callback loops run instead.
+// Element-wise kernels know each element function twice: as a JavaScript function, and as
+// the same expression in source form ("Math.exp(x)"). From the source, a loop of its own is
+// generated for each function (as ndarray-ops' cwise does), so the loop body is inlined
+// instead of calling a shared, megamorphic callback per element. Where generating code is
+// not allowed (a strict content-security policy), the callback loops run instead.
 
-type UnaryLoop = (input: ArrayLike<number>, out: TypedArray) => void;
+/**
+ * A function of one element, in both forms: `fn` and `expression` compute the same thing
+ * bit for bit, in terms of `x` (the element) and `a` (the op's scalar attribute, where it
+ * has one: pow's exponent, leakyRelu's slope). An expression may call `Math` and the
+ * functions in `expressionScope`.
+ */
+export interface UnaryKernel {
+  readonly fn: (x: number, a: number) => number;
+  readonly expression: string;
+}
+
+/** √(2/π) and the cubic coefficient of the tanh approximation of GELU, √(2/π) computed as PyTorch does. */
+export const GELU_BETA = Math.SQRT2 * 1.1283791670955126 * 0.5;
+export const GELU_KAPPA = 0.044715;
+
+/** The functions of one element that the element-wise ops use, one entry per function. */
+export const unaryKernels = {
+  neg: { fn: (x) => -x, expression: "-x" },
+  exp: { fn: (x) => Math.exp(x), expression: "Math.exp(x)" },
+  expm1: { fn: (x) => Math.expm1(x), expression: "Math.expm1(x)" },
+  log: { fn: (x) => Math.log(x), expression: "Math.log(x)" },
+  log1p: { fn: (x) => Math.log1p(x), expression: "Math.log1p(x)" },
+  sqrt: { fn: (x) => Math.sqrt(x), expression: "Math.sqrt(x)" },
+  square: { fn: (x) => x * x, expression: "x * x" },
+  pow: { fn: (x, a) => x ** a, expression: "x ** a" },
+  sin: { fn: (x) => Math.sin(x), expression: "Math.sin(x)" },
+  cos: { fn: (x) => Math.cos(x), expression: "Math.cos(x)" },
+  tanh: { fn: (x) => Math.tanh(x), expression: "Math.tanh(x)" },
+  erf: { fn: (x) => erf(x), expression: "erf(x)" },
+  sigmoid: { fn: (x) => stableSigmoid(x), expression: "x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))" },
+  relu: { fn: (x) => (x > 0 ? x : 0), expression: "x > 0 ? x : 0" },
+  leakyRelu: { fn: (x, a) => (x > 0 ? x : a * x), expression: "x > 0 ? x : a * x" },
+  elu: { fn: (x, a) => (x > 0 ? x : a * Math.expm1(x)), expression: "x > 0 ? x : a * Math.expm1(x)" },
+  gelu: { fn: (x) => x * 0.5 * (1 + erf(x * Math.SQRT1_2)), expression: "x * 0.5 * (1 + erf(x * Math.SQRT1_2))" },
+  geluTanh: {
+    fn: (x) => 0.5 * x * (1 + Math.tanh(GELU_BETA * (x + GELU_KAPPA * (x * x * x)))),
+    expression: `0.5 * x * (1 + Math.tanh(${GELU_BETA} * (x + ${GELU_KAPPA} * (x * x * x))))`,
+  },
+  softplus: { fn: (x) => (x > 20 ? x : Math.log1p(Math.exp(x))), expression: "x > 20 ? x : Math.log1p(Math.exp(x))" },
+  silu: { fn: (x) => x / (1 + Math.exp(-x)), expression: "x / (1 + Math.exp(-x))" },
+  abs: { fn: (x) => Math.abs(x), expression: "Math.abs(x)" },
+  sign: { fn: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), expression: "x > 0 ? 1 : x < 0 ? -1 : 0" },
+  step: { fn: (x) => (x > 0 ? 1 : 0), expression: "x > 0 ? 1 : 0" },
+} satisfies Record<string, UnaryKernel>;
+
+/** The name of an entry of {@link unaryKernels}. */
+export type UnaryKernelName = keyof typeof unaryKernels;
+
+/** The functions, besides `Math`, that a generated loop's expression may call. */
+const expressionScope = { erf };
+
+type UnaryLoop = (input: ArrayLike<number>, out: TypedArray, a: number) => void;
 type BinaryLoop = (a: ArrayLike<number>, b: ArrayLike<number>, out: TypedArray, strideA: number, strideB: number) => void;
 
 const unaryLoops = new Map<string, UnaryLoop | null>();
@@ -33,10 +85,13 @@ function generate<T>(cache: Map<string, T | null>, source: string, make: () => T
   return cache.get(source)!;
 }
 
-function unaryLoop(expression: string): UnaryLoop | null {
-  return generate(unaryLoops, expression, () =>
-    new Function("input", "out", `for (let i = 0; i < out.length; i++) { const x = input[i]; out[i] = ${expression}; }`) as UnaryLoop,
-  );
+/** out[i] = f(input[i]), where f is `expression` in `x` and `a`; `null` where code cannot be generated. @internal */
+export function unaryLoop(expression: string): UnaryLoop | null {
+  return generate(unaryLoops, expression, () => {
+    const body = `for (let i = 0; i < out.length; i++) { const x = input[i]; out[i] = ${expression}; }`;
+    const make = new Function(...Object.keys(expressionScope), `return function (input, out, a) { ${body} };`);
+    return make(...Object.values(expressionScope)) as UnaryLoop;
+  });
 }
 
 /** out[i] = f(a[i·strideA], b[i·strideB]): strides of 0 broadcast a scalar. */
@@ -46,13 +101,22 @@ function binaryLoop(expression: string): BinaryLoop | null {
   );
 }
 
-/** Applies `f` (whose body, in terms of `x`, is `expression`) to every element of `x`. */
-export function mapUnary(x: Tensor, f: (v: number) => number, expression?: string): Tensor {
+/**
+ * Applies an element function to every element of `x`: the entry `kernel` of
+ * {@link unaryKernels} with attribute `a`, or, for a function outside the table, `f`
+ * (whose body, in terms of `x`, is `expression`, if given).
+ */
+export function mapUnary(x: Tensor, kernel: UnaryKernelName, a?: number): Tensor;
+export function mapUnary(x: Tensor, f: (v: number) => number, expression?: string): Tensor;
+export function mapUnary(x: Tensor, kernel: UnaryKernelName | ((v: number) => number), option?: number | string): Tensor {
+  const { fn, expression }: { fn: (x: number, a: number) => number; expression?: string } =
+    typeof kernel === "function" ? { fn: kernel, expression: option as string | undefined } : unaryKernels[kernel];
+  const a = typeof option === "number" ? option : 0;
   const input = x.data;
   const out = allocate(x.dtype, input.length);
   const loop = expression === undefined ? null : unaryLoop(expression);
-  if (loop !== null) loop(input, out);
-  else for (let i = 0; i < input.length; i++) out[i] = f(input[i]);
+  if (loop !== null) loop(input, out, a);
+  else for (let i = 0; i < input.length; i++) out[i] = fn(input[i], a);
   return new Tensor(out, x.shape);
 }
 

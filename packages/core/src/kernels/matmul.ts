@@ -1,6 +1,7 @@
 import { allocate, type FloatDType, type TypedArray } from "../dtype";
+import { broadcastShapes, broadcastStrides, sizeOf } from "../shape";
 import { Tensor } from "../tensor";
-import { wasmGemm } from "./wasm/gemm";
+import { wasmBatchedGemm, wasmGemm } from "./wasm/gemm";
 
 /** Which matrix-multiplication kernel runs: see {@link setMatmulKernel}. */
 export type MatmulKernel = "auto" | "js" | "wasm";
@@ -18,8 +19,8 @@ function initialKernel(): MatmulKernel {
 /**
  * Chooses the matrix-multiplication kernel: `'wasm'` (WebAssembly SIMD, register-tiled, on
  * packed panels), `'js'` (plain loops over typed arrays), or `'auto'` (the default: wasm for
- * products of at least 4,096 multiply-adds when the engine supports WebAssembly SIMD, else
- * js). Both give the same results up to rounding; returns the previous choice.
+ * products of at least 4,096 multiply-adds per matrix when the engine supports WebAssembly
+ * SIMD, else js). Both give the same results up to rounding; returns the previous choice.
  * @example
  * ```ts
  * const previous = setMatmulKernel("js"); // e.g. to compare the two paths
@@ -35,29 +36,106 @@ export function setMatmulKernel(kernel: MatmulKernel): MatmulKernel {
   return previous;
 }
 
+/** Whether a product of m × k by k × n goes to the WebAssembly kernel. */
+function usesWasm(m: number, k: number, n: number): boolean {
+  return kernelChoice === "wasm" || (kernelChoice === "auto" && m * n * k >= WASM_THRESHOLD);
+}
+
 /**
- * C = op(A)·op(B) on contiguous row-major data, where op transposes when asked, so that
- * the backward pass never copies a transposed operand. Each case uses the loop order whose
- * innermost loop runs along contiguous rows.
+ * out = op(a)·op(b) on contiguous row-major tensors of rank ≥ 2, where op transposes the
+ * last two axes when asked and the leading (batch) axes broadcast. The shapes must already
+ * be checked. Two matrices go straight to {@link gemm}; a batch runs {@link batchedGemm}
+ * over views of the inputs, writing into one output buffer.
  */
-export function gemm(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
-  const [rowsA, colsA] = a.shape;
-  const [rowsB, colsB] = b.shape;
+export function matrixProduct(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
+  const rankA = a.rank;
+  const rankB = b.rank;
+  const rowsA = a.shape[rankA - 2], colsA = a.shape[rankA - 1];
+  const rowsB = b.shape[rankB - 2], colsB = b.shape[rankB - 1];
   const m = transposeA ? colsA : rowsA;
   const k = transposeA ? rowsA : colsA;
   const n = transposeB ? rowsB : colsB;
-  const A = a.data;
-  const B = b.data;
-  if (kernelChoice === "wasm" || (kernelChoice === "auto" && m * n * k >= WASM_THRESHOLD)) {
-    const C = wasmGemm(a.dtype as FloatDType, A, B, m, k, n, transposeA, transposeB);
-    if (C !== null) return new Tensor(C, [m, n]);
+  if (rankA === 2 && rankB === 2) {
+    const C = allocate(a.dtype, m * n);
+    gemm(a.data, b.data, C, m, k, n, transposeA, transposeB);
+    return new Tensor(C, [m, n]);
   }
-  const C = allocate(a.dtype, m * n);
+  const batchA = a.shape.slice(0, rankA - 2);
+  const batchB = b.shape.slice(0, rankB - 2);
+  const batch = broadcastShapes("matmul", batchA, batchB);
+  const C = allocate(a.dtype, sizeOf(batch) * m * n);
+  batchedGemm(a.data, b.data, C, matrixIndices(batchA, batch), matrixIndices(batchB, batch), m, k, n, transposeA, transposeB);
+  return new Tensor(C, [...batch, m, n]);
+}
+
+/**
+ * For each position of the output batch `batch` (row-major), the index of the operand's own
+ * matrix it reads, for an operand of batch shape `own`: stride 0 on the broadcast axes.
+ * @example `matrixIndices([2, 1], [2, 3]) // [0, 0, 0, 1, 1, 1]`
+ */
+export function matrixIndices(own: readonly number[], batch: readonly number[]): Int32Array {
+  const strides = broadcastStrides(own, batch);
+  const indices = new Int32Array(sizeOf(batch));
+  const position = new Array<number>(batch.length).fill(0);
+  let index = 0;
+  for (let s = 0; s < indices.length; s++) {
+    indices[s] = index;
+    for (let axis = batch.length - 1; axis >= 0; axis--) {
+      index += strides[axis];
+      if (++position[axis] < batch[axis]) break;
+      index -= strides[axis] * position[axis];
+      position[axis] = 0;
+    }
+  }
+  return indices;
+}
+
+/**
+ * C = op(A)·op(B) for one product on contiguous row-major arrays (views of the exact
+ * matrices), writing the m × n result into C, which holds zeros. op transposes when
+ * asked, so that the backward pass never copies a transposed operand. Each case uses the
+ * loop order whose innermost loop runs along contiguous rows.
+ */
+export function gemm(A: TypedArray, B: TypedArray, C: TypedArray, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): void {
+  if (usesWasm(m, k, n) && wasmGemm(A, B, C, m, k, n, transposeA, transposeB)) return;
+  loops(A, B, C, m, k, n, transposeA, transposeB);
+}
+
+/**
+ * The stack of products C[s] = op(A[indicesA[s]])·op(B[indicesB[s]]), where A holds
+ * matrices of op(A)'s m × k elements one after another, B matrices of k × n, and C
+ * (zeros) receives the m × n results in order. Above the wasm threshold, the WebAssembly
+ * kernel copies the inputs into its memory once for the whole stack; below it, the loops
+ * run on views of each matrix. A single B matrix under an untransposed A stack is one
+ * product of (stack · m) × k by k × n.
+ */
+export function batchedGemm(
+  A: TypedArray, B: TypedArray, C: TypedArray, indicesA: Int32Array, indicesB: Int32Array,
+  m: number, k: number, n: number, transposeA: boolean, transposeB: boolean,
+): void {
+  const count = indicesA.length;
+  if (count === 0 || m === 0 || n === 0 || k === 0) return; // C stays zeros
+  const sizeA = m * k, sizeB = k * n, sizeC = m * n;
+  const oneB = B.length === sizeB;
+  if (oneB && !transposeA && A.length === count * sizeA) {
+    gemm(A, B, C, count * m, k, n, false, transposeB);
+    return;
+  }
+  if (usesWasm(m, k, n) && wasmBatchedGemm(A, B, C, indicesA, indicesB, m, k, n, transposeA, transposeB)) return;
+  for (let s = 0; s < count; s++) {
+    const atA = indicesA[s] * sizeA;
+    const atB = indicesB[s] * sizeB;
+    const a = A.subarray(atA, atA + sizeA);
+    const b = B.subarray(atB, atB + sizeB);
+    loops(a, b, C.subarray(s * sizeC, (s + 1) * sizeC), m, k, n, transposeA, transposeB);
+  }
+}
+
+function loops(A: TypedArray, B: TypedArray, C: TypedArray, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): void {
   if (!transposeA && !transposeB) multiplyNN(A, B, C, m, k, n);
   else if (!transposeA && transposeB) multiplyNT(A, B, C, m, k, n);
   else if (transposeA && !transposeB) multiplyTN(A, B, C, m, k, n);
   else multiplyTT(A, B, C, m, k, n);
-  return new Tensor(C, [m, n]);
 }
 
 /** C[i, :] += A[i, p] · B[p, :] */

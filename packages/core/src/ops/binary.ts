@@ -3,6 +3,7 @@ import { allocate } from "../dtype";
 import { formatShape, shapesEqual } from "../shape";
 import { Tensor } from "../tensor";
 import { mapBinary } from "../kernels/elementwise";
+import { mapPair } from "../kernels/selection";
 import { neg } from "./elementwise";
 import { unbroadcast } from "./movement";
 
@@ -60,17 +61,38 @@ export const div: Op = defineOp({
 
 /**
  * 1 where x equals y, else 0, element-wise with broadcasting. A comparison: no gradient
- * flows through it.
+ * flows through it. Accepts int32 (labels, argmax results); the result is float: of the
+ * inputs' dtype, float64 for int32 inputs, so that `mean(equal(argmax(z, 1), labels))` is an accuracy.
  * @example `equal(tensor([1, 2, 3]), 2) // [0, 1, 0]`
  */
-export const equal: Op = defineOp({
-  name: "equal",
-  inputNames: ["x", "y"],
-  formula: "out = 1 if x = y else 0",
-  vjpFormula: "none (a comparison)",
-  forward: ([x, y]) => mapBinary("equal", x, y, (a, b) => (a === b ? 1 : 0), "x === y ? 1 : 0"),
-  vjp: () => [null, null],
-});
+export const equal: Op = comparison("equal", "=");
+
+/**
+ * 1 where x > y, else 0, element-wise with broadcasting; float like {@link equal}, int32
+ * inputs accepted. No gradient flows through it.
+ * @example `greater(tensor([1, 2, 3]), 2) // [0, 0, 1]`
+ */
+export const greater: Op = comparison("greater", ">");
+
+/**
+ * 1 where x < y, else 0, element-wise with broadcasting; float like {@link equal}, int32
+ * inputs accepted. No gradient flows through it.
+ * @example `less(tensor([1, 2, 3]), 2) // [1, 0, 0]`
+ */
+export const less: Op = comparison("less", "<");
+
+/** A comparison op: float 0/1 (float64 for int32 inputs), and no gradient. */
+function comparison(name: "equal" | "greater" | "less", relation: string): Op {
+  return defineOp({
+    name,
+    inputNames: ["x", "y"],
+    acceptsInt32: true,
+    formula: `out = 1 if x ${relation} y else 0`,
+    vjpFormula: "none (a comparison)",
+    forward: ([x, y]) => mapPair(name, x, y),
+    vjp: () => [null, null],
+  });
+}
 
 const addScaledOp = defineOp<{ alpha: number }>({
   name: "addScaled",

@@ -1,10 +1,18 @@
 import { defineOp, type Op } from "../op";
-import { mapUnary, stableSigmoid } from "../kernels/elementwise";
-import { div, mul, sub } from "./binary";
-import type { Tensor } from "../tensor";
+import { GELU_BETA, GELU_KAPPA, mapUnary } from "../kernels/elementwise";
+import { add, div, mul, sub } from "./binary";
+import { zerosLike, type Tensor, type TensorLike } from "../tensor";
 
 // Element-wise functions of one tensor. Each vjp is one line of math on `g` (the gradient
-// of the output), `x` (the input) and `out` (the output, reused where it is cheaper).
+// of the output), `x` (the input) and `out` (the output, reused where it is cheaper); the
+// element functions themselves are the table in kernels/elementwise.ts. Ops with an
+// attribute (pow, leakyRelu, elu, gelu) are defined here too, and called through the
+// wrappers after the table, which check the attribute.
+
+/** 2/√π, the derivative of erf at 0. */
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+/** 1/√(2π), the standard normal density at 0. */
+const INV_SQRT_2PI = 0.3989422804014327;
 
 /** −x, element-wise. @example `neg(tensor([1, -2])) // [-1, 2]` */
 export const neg: Op = defineOp({
@@ -12,7 +20,7 @@ export const neg: Op = defineOp({
   inputNames: ["x"],
   formula: "out = −x",
   vjpFormula: "dx = −g",
-  forward: ([x]) => mapUnary(x, (v) => -v, "-x"),
+  forward: ([x]) => mapUnary(x, "neg"),
   vjp: (g) => [neg(g)],
 });
 
@@ -22,8 +30,22 @@ export const exp: Op = defineOp({
   inputNames: ["x"],
   formula: "out = eˣ",
   vjpFormula: "dx = g·out",
-  forward: ([x]) => mapUnary(x, Math.exp, "Math.exp(x)"),
+  forward: ([x]) => mapUnary(x, "exp"),
   vjp: (g, { out }) => [mul(g, out)],
+});
+
+/**
+ * eˣ − 1, element-wise, accurate for small x (where eˣ − 1 would cancel).
+ * d/dx = eˣ = out + 1, as PyTorch computes it.
+ * @example `expm1(tensor([0, 1e-10])) // [0, 1.00000000005e-10]`
+ */
+export const expm1: Op = defineOp({
+  name: "expm1",
+  inputNames: ["x"],
+  formula: "out = eˣ − 1",
+  vjpFormula: "dx = g·(out + 1)",
+  forward: ([x]) => mapUnary(x, "expm1"),
+  vjp: (g, { out }) => [mul(g, add(out, 1))],
 });
 
 /** Natural logarithm, element-wise. d/dx = 1/x. @example `log(tensor([1, Math.E])) // [0, 1]` */
@@ -32,8 +54,22 @@ export const log: Op = defineOp({
   inputNames: ["x"],
   formula: "out = ln x",
   vjpFormula: "dx = g / x",
-  forward: ([x]) => mapUnary(x, Math.log, "Math.log(x)"),
+  forward: ([x]) => mapUnary(x, "log"),
   vjp: (g, { inputs: [x] }) => [div(g, x)],
+});
+
+/**
+ * ln(1 + x), element-wise, accurate for small x (where 1 + x would round).
+ * d/dx = 1/(1 + x).
+ * @example `log1p(tensor([0, Math.E - 1])) // [0, 1]`
+ */
+export const log1p: Op = defineOp({
+  name: "log1p",
+  inputNames: ["x"],
+  formula: "out = ln(1 + x)",
+  vjpFormula: "dx = g / (1 + x)",
+  forward: ([x]) => mapUnary(x, "log1p"),
+  vjp: (g, { inputs: [x] }) => [div(g, add(x, 1))],
 });
 
 /** √x, element-wise. d/dx = 1/(2√x) = 1/(2·out). @example `sqrt(tensor([4, 9])) // [2, 3]` */
@@ -42,7 +78,7 @@ export const sqrt: Op = defineOp({
   inputNames: ["x"],
   formula: "out = √x",
   vjpFormula: "dx = g / (2·out)",
-  forward: ([x]) => mapUnary(x, Math.sqrt, "Math.sqrt(x)"),
+  forward: ([x]) => mapUnary(x, "sqrt"),
   vjp: (g, { out }) => [div(g, mul(out, 2))],
 });
 
@@ -52,29 +88,42 @@ export const square: Op = defineOp({
   inputNames: ["x"],
   formula: "out = x²",
   vjpFormula: "dx = g·2x",
-  forward: ([x]) => mapUnary(x, (v) => v * v, "x * x"),
+  forward: ([x]) => mapUnary(x, "square"),
   vjp: (g, { inputs: [x] }) => [mul(g, mul(x, 2))],
 });
 
+// x⁰ is the constant 1 and x¹ is x: their vjps are 0 and g, so that no derivative of any
+// order evaluates 0·x⁻¹ (NaN at x = 0).
 const powOp = defineOp<{ exponent: number }>({
   name: "pow",
   inputNames: ["x"],
   formula: "out = xᵖ",
-  vjpFormula: "dx = g·p·xᵖ⁻¹",
-  forward: ([x], { exponent }) => mapUnary(x, (v) => v ** exponent),
-  vjp: (g, { inputs: [x], attrs: { exponent } }) => [mul(g, mul(pow(x, exponent - 1), exponent))],
+  vjpFormula: "dx = g·p·xᵖ⁻¹ (0 for p = 0, g for p = 1)",
+  forward: ([x], { exponent }) => mapUnary(x, "pow", exponent),
+  vjp: (g, { inputs: [x], attrs: { exponent } }) => [
+    exponent === 0 ? zerosLike(x) : exponent === 1 ? g : mul(g, mul(pow(x, exponent - 1), exponent)),
+  ],
 });
 
-/**
- * xᵖ for a scalar exponent p, element-wise. d/dx = p·xᵖ⁻¹.
- * @example `pow(tensor([2, 3]), 3) // [8, 27]`
- */
-export function pow(x: Tensor, exponent: number): Tensor {
-  if (typeof exponent !== "number" || Number.isNaN(exponent)) {
-    throw new Error(`pow: the exponent must be a number, got ${String(exponent)}; pow takes a scalar exponent`);
-  }
-  return powOp.run([x], { exponent });
-}
+/** sin x, element-wise (x in radians). d/dx = cos x. @example `sin(tensor([0, Math.PI / 2])) // [0, 1]` */
+export const sin: Op = defineOp({
+  name: "sin",
+  inputNames: ["x"],
+  formula: "out = sin x",
+  vjpFormula: "dx = g·cos x",
+  forward: ([x]) => mapUnary(x, "sin"),
+  vjp: (g, { inputs: [x] }) => [mul(g, cos(x))],
+});
+
+/** cos x, element-wise (x in radians). d/dx = −sin x. @example `cos(tensor([0, Math.PI])) // [1, -1]` */
+export const cos: Op = defineOp({
+  name: "cos",
+  inputNames: ["x"],
+  formula: "out = cos x",
+  vjpFormula: "dx = −g·sin x",
+  forward: ([x]) => mapUnary(x, "cos"),
+  vjp: (g, { inputs: [x] }) => [neg(mul(g, sin(x)))],
+});
 
 /** tanh x, element-wise. d/dx = 1 − tanh²x = 1 − out². @example `tanh(tensor([0])) // [0]` */
 export const tanh: Op = defineOp({
@@ -82,8 +131,22 @@ export const tanh: Op = defineOp({
   inputNames: ["x"],
   formula: "out = tanh x",
   vjpFormula: "dx = g·(1 − out²)",
-  forward: ([x]) => mapUnary(x, Math.tanh, "Math.tanh(x)"),
+  forward: ([x]) => mapUnary(x, "tanh"),
   vjp: (g, { out }) => [mul(g, sub(1, mul(out, out)))],
+});
+
+/**
+ * The error function erf(x) = (2/√π)·∫₀ˣ e^(−t²) dt, element-wise, accurate to about an
+ * ulp in float64 (fdlibm's rational approximations). d/dx = (2/√π)·e^(−x²).
+ * @example `erf(tensor([0, 1, Infinity])) // [0, 0.8427007929497149, 1]`
+ */
+export const erf: Op = defineOp({
+  name: "erf",
+  inputNames: ["x"],
+  formula: "out = erf x = (2/√π)·∫₀ˣ e^(−t²) dt",
+  vjpFormula: "dx = g·(2/√π)·e^(−x²)",
+  forward: ([x]) => mapUnary(x, "erf"),
+  vjp: (g, { inputs: [x] }) => [mul(g, mul(exp(neg(square(x))), TWO_OVER_SQRT_PI))],
 });
 
 /**
@@ -96,7 +159,7 @@ export const sigmoid: Op = defineOp({
   inputNames: ["x"],
   formula: "out = σ(x) = 1 / (1 + e⁻ˣ)",
   vjpFormula: "dx = g·out·(1 − out)",
-  forward: ([x]) => mapUnary(x, stableSigmoid, "x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))"),
+  forward: ([x]) => mapUnary(x, "sigmoid"),
   vjp: (g, { out }) => [mul(g, mul(out, sub(1, out)))],
 });
 
@@ -109,8 +172,72 @@ export const relu: Op = defineOp({
   inputNames: ["x"],
   formula: "out = max(x, 0)",
   vjpFormula: "dx = g·step(x)",
-  forward: ([x]) => mapUnary(x, (v) => (v > 0 ? v : 0), "x > 0 ? x : 0"),
+  forward: ([x]) => mapUnary(x, "relu"),
   vjp: (g, { inputs: [x] }) => [mul(g, step(x))],
+});
+
+const leakyReluOp = defineOp<{ slope: number }>({
+  name: "leakyRelu",
+  inputNames: ["x"],
+  formula: "out = x if x > 0 else slope·x",
+  vjpFormula: "dx = g if x > 0 else slope·g",
+  forward: ([x], { slope }) => mapUnary(x, "leakyRelu", slope),
+  vjp: (g, { inputs: [x], attrs: { slope } }) => [mul(g, ifPositive(x, 1, slope))],
+});
+
+// The derivative for x ≤ 0 is α·eˣ, as PyTorch's elu_backward computes it from the input;
+// e^min(x, 0) keeps the unused branch finite for large positive x.
+const eluOp = defineOp<{ alpha: number }>({
+  name: "elu",
+  inputNames: ["x"],
+  formula: "out = x if x > 0 else α·(eˣ − 1)",
+  vjpFormula: "dx = g if x > 0 else g·α·eˣ",
+  forward: ([x], { alpha }) => mapUnary(x, "elu", alpha),
+  vjp: (g, { inputs: [x], attrs: { alpha } }) => [mul(g, ifPositive(x, 1, mul(exp(neg(relu(neg(x)))), alpha)))],
+});
+
+const geluOp = defineOp<{ approximate: GeluApproximation }>({
+  name: "gelu",
+  inputNames: ["x"],
+  formula: "out = x·Φ(x) = ½x·(1 + erf(x/√2)); with approximate 'tanh', ½x·(1 + tanh(√(2/π)·(x + 0.044715x³)))",
+  vjpFormula: "dx = g·(Φ(x) + x·φ(x)); with 'tanh', g·(½(1 + t) + ½x·(1 − t²)·√(2/π)·(1 + 3·0.044715x²)), t the tanh",
+  forward: ([x], { approximate }) => mapUnary(x, approximate === "tanh" ? "geluTanh" : "gelu"),
+  vjp: (g, { inputs: [x], attrs: { approximate } }) => [mul(g, approximate === "tanh" ? geluTanhDerivative(x) : geluDerivative(x))],
+});
+
+/**
+ * The softplus ln(1 + eˣ), element-wise, as PyTorch computes it: ln(1 + eˣ) up to x = 20,
+ * and x itself beyond (where they differ by less than e⁻²⁰), so it never overflows.
+ * d/dx = σ(x), and 1 beyond 20, also as PyTorch.
+ * @example `softplus(tensor([0, 1000, -1000])) // [ln 2, 1000, 0]`
+ */
+export const softplus: Op = defineOp({
+  name: "softplus",
+  inputNames: ["x"],
+  formula: "out = ln(1 + eˣ) for x ≤ 20, x beyond",
+  vjpFormula: "dx = g·σ(x) for x ≤ 20, g beyond",
+  forward: ([x]) => mapUnary(x, "softplus"),
+  vjp: (g, { inputs: [x] }) => {
+    const s = sigmoid(x);
+    const beyond = step(sub(x, 20)); // 1 where x > 20
+    return [mul(g, add(s, mul(beyond, sub(1, s))))];
+  },
+});
+
+/**
+ * The SiLU (swish) x·σ(x) = x/(1 + e⁻ˣ), element-wise. d/dx = σ(x)·(1 + x·(1 − σ(x))).
+ * @example `silu(tensor([0, 1])) // [0, 0.7310585786300049]`
+ */
+export const silu: Op = defineOp({
+  name: "silu",
+  inputNames: ["x"],
+  formula: "out = x·σ(x)",
+  vjpFormula: "dx = g·σ(x)·(1 + x·(1 − σ(x)))",
+  forward: ([x]) => mapUnary(x, "silu"),
+  vjp: (g, { inputs: [x] }) => {
+    const s = sigmoid(x);
+    return [mul(g, mul(s, add(mul(x, sub(1, s)), 1)))];
+  },
 });
 
 /** |x|, element-wise. d/dx = sign(x) (0 at 0). @example `abs(tensor([-2, 3])) // [2, 3]` */
@@ -119,7 +246,7 @@ export const abs: Op = defineOp({
   inputNames: ["x"],
   formula: "out = |x|",
   vjpFormula: "dx = g·sign(x)",
-  forward: ([x]) => mapUnary(x, Math.abs, "Math.abs(x)"),
+  forward: ([x]) => mapUnary(x, "abs"),
   vjp: (g, { inputs: [x] }) => [mul(g, sign(x))],
 });
 
@@ -132,7 +259,7 @@ export const sign: Op = defineOp({
   inputNames: ["x"],
   formula: "out = sign(x)",
   vjpFormula: "none (piecewise constant)",
-  forward: ([x]) => mapUnary(x, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0), "x > 0 ? 1 : x < 0 ? -1 : 0"),
+  forward: ([x]) => mapUnary(x, "sign"),
   vjp: () => [null],
 });
 
@@ -145,7 +272,105 @@ export const step: Op = defineOp({
   inputNames: ["x"],
   formula: "out = 1 if x > 0 else 0",
   vjpFormula: "none (piecewise constant)",
-  forward: ([x]) => mapUnary(x, (v) => (v > 0 ? 1 : 0), "x > 0 ? 1 : 0"),
+  forward: ([x]) => mapUnary(x, "step"),
   vjp: () => [null],
 });
 
+// Helpers of the vjps above, written with ops.
+
+/** `above` where x > 0 and `atOrBelow` elsewhere; step(x) is exactly 1 or 0, so each value is exact. */
+function ifPositive(x: Tensor, above: TensorLike, atOrBelow: TensorLike): Tensor {
+  const s = step(x);
+  return add(mul(s, above), mul(sub(1, s), atOrBelow));
+}
+
+/** d/dx of x·Φ(x): Φ(x) + x·φ(x), with Φ = ½(1 + erf(x/√2)) and φ = e^(−x²/2)/√(2π). */
+function geluDerivative(x: Tensor): Tensor {
+  const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
+  const pdf = mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI);
+  return add(cdf, mul(x, pdf));
+}
+
+/** d/dx of ½x·(1 + tanh u), u = β(x + κx³): ½(1 + tanh u) + ½x·(1 − tanh²u)·β(1 + 3κx²). */
+function geluTanhDerivative(x: Tensor): Tensor {
+  const x2 = square(x);
+  const t = tanh(mul(add(x, mul(mul(x2, x), GELU_KAPPA)), GELU_BETA));
+  const left = mul(add(t, 1), 0.5);
+  const right = mul(mul(mul(x, 0.5), sub(1, square(t))), mul(add(mul(x2, 3 * GELU_KAPPA), 1), GELU_BETA));
+  return add(left, right);
+}
+
+// The ops with attributes, called through wrappers that check them.
+
+/**
+ * xᵖ for a scalar exponent p, element-wise. d/dx = p·xᵖ⁻¹; for p = 0 (the constant 1) the
+ * gradient is 0 everywhere, x = 0 included.
+ * @example `pow(tensor([2, 3]), 3) // [8, 27]`
+ */
+export function pow(x: Tensor, exponent: number): Tensor {
+  if (typeof exponent !== "number" || Number.isNaN(exponent)) {
+    throw new Error(`pow: the exponent must be a number, got ${String(exponent)}; pow takes a scalar exponent`);
+  }
+  return powOp.run([x], { exponent });
+}
+
+/**
+ * The leaky ReLU, element-wise: x where x > 0, else slope·x (PyTorch's leaky_relu, whose
+ * default slope is 0.01). d/dx = 1 for x > 0, slope for x ≤ 0 (slope at 0, as PyTorch).
+ * @example `leakyRelu(tensor([-2, 0, 3])) // [-0.02, 0, 3]`
+ */
+export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
+  checkFinite("leakyRelu", "slope", slope);
+  return leakyReluOp.run([x], { slope });
+}
+
+/**
+ * The ELU, element-wise: x where x > 0, else α·(eˣ − 1) (PyTorch's elu, α = 1 by default).
+ * d/dx = 1 for x > 0, α·eˣ for x ≤ 0 (α at 0, as PyTorch).
+ * @example `elu(tensor([-1, 0, 2])) // [e⁻¹ − 1, 0, 2]`
+ */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  checkFinite("elu", "alpha", alpha);
+  return eluOp.run([x], { alpha });
+}
+
+/** How {@link gelu} computes Φ: exactly with erf (`'none'`), or with the tanh approximation. */
+export type GeluApproximation = "none" | "tanh";
+
+/** Options of {@link gelu}. */
+export interface GeluOptions {
+  /** `'none'` (the default) for x·Φ(x) with erf; `'tanh'` for the tanh approximation, as PyTorch's `approximate`. */
+  approximate?: GeluApproximation;
+}
+
+/**
+ * The GELU x·Φ(x), Φ the standard normal distribution function, element-wise, as PyTorch's
+ * gelu: exactly ½x·(1 + erf(x/√2)) by default, or with `approximate: 'tanh'`
+ * ½x·(1 + tanh(√(2/π)·(x + 0.044715x³))). d/dx = Φ(x) + x·φ(x) (φ the normal density), or the
+ * derivative of the approximation.
+ * @example
+ * ```ts
+ * gelu(tensor([0, 1]));                           // [0, 0.8413447460685429]
+ * gelu(tensor([1]), { approximate: "tanh" });     // [0.8411919906082768]
+ * ```
+ */
+export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
+  if (typeof options !== "object" || options === null) {
+    throw new Error(`gelu: options must be an object such as { approximate: 'tanh' }, got ${String(options)}`);
+  }
+  const approximate = options.approximate ?? "none";
+  if (approximate !== "none" && approximate !== "tanh") {
+    throw new Error(`gelu: approximate must be 'none' or 'tanh', got ${describeValue(approximate)}`);
+  }
+  return geluOp.run([x], { approximate });
+}
+
+function checkFinite(opName: string, attribute: string, value: unknown): void {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new Error(`${opName}: ${attribute} must be a finite number, got ${describeValue(value)}`);
+  }
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === "string" ? `'${value}'` : String(value);
+}

@@ -1,11 +1,16 @@
 import { defineOp, type Op } from "../op";
+import type { FloatDType } from "../dtype";
+import { withoutTapes } from "../tape";
 import { mapBinary } from "../kernels/elementwise";
-import { formatShape, normalizeAxis, shapesEqual } from "../shape";
-import type { Tensor } from "../tensor";
-import { add, mul, sub } from "./binary";
+import { formatShape, normalizeAxis, reducedShape, shapesEqual } from "../shape";
+import { Tensor } from "../tensor";
+import { div, mul, sub } from "./binary";
 import { log, neg, sigmoid, square } from "./elementwise";
+import { oneHot } from "./indexing";
+import { reshape, transpose } from "./movement";
 import { mean, sum } from "./reduce";
-import { logSoftmax } from "./softmax";
+import { maximum } from "./selection";
+import { logSoftmax, softmax } from "./softmax";
 
 /**
  * How a loss combines its per-element (or per-example) values:
@@ -35,17 +40,44 @@ function checkSameShape(opName: string, predictionName: string, prediction: Tens
   }
 }
 
+const binaryCrossEntropyOp: Op = defineOp({
+  name: "binaryCrossEntropy",
+  inputNames: ["probs", "targets"],
+  formula: "out = −[y·max(ln p, −100) + (1 − y)·max(ln(1 − p), −100)]",
+  vjpFormula: "dp = g·(p − y) / max(p(1 − p), 10⁻¹²), dy = g·(max(ln(1 − p), −100) − max(ln p, −100))",
+  forward: ([p, y]) => mapBinary("binaryCrossEntropy", p, y, bceTerm),
+  // PyTorch's rule: the denominator is kept from 0, so a perfect prediction has gradient 0, not NaN.
+  vjp: (g, { inputs: [p, y], needsGrad }) => [
+    needsGrad[0] ? div(mul(g, sub(p, y)), maximum(mul(p, sub(1, p)), 1e-12)) : null,
+    needsGrad[1] ? mul(g, sub(maximum(log(sub(1, p)), -100), maximum(log(p), -100))) : null,
+  ],
+});
+
+/** −[y·log p + (1 − y)·log(1 − p)] with each log clamped at −100, as PyTorch does, so 0·log 0 counts as 0. */
+function bceTerm(p: number, y: number): number {
+  return -(y * Math.max(Math.log(p), -100) + (1 - y) * Math.max(Math.log(1 - p), -100));
+}
+
 /**
  * Binary cross-entropy of probabilities p against targets y in [0, 1], element-wise:
- * −[y·log p + (1 − y)·log(1 − p)], then reduced. p must lie strictly inside (0, 1) where
- * the target disagrees, or the loss is infinite: prefer {@link binaryCrossEntropyWithLogits},
- * which is stable.
+ * −[y·log p + (1 − y)·log(1 − p)], then reduced. As in PyTorch's `binary_cross_entropy`,
+ * each log is clamped at −100, so a perfect prediction (p = y = 1, or p = y = 0) has loss 0
+ * and gradient 0, and a confident wrong one costs 100 rather than ∞. Prefer
+ * {@link binaryCrossEntropyWithLogits}, which is exact and stable from the logits.
  * @example `binaryCrossEntropy(tensor([0.9, 0.2]), tensor([1, 0])) // (−log 0.9 − log 0.8) / 2`
  */
 export function binaryCrossEntropy(probs: Tensor, targets: Tensor, options: LossOptions = {}): Tensor {
   checkSameShape("binaryCrossEntropy", "probs", probs, targets);
-  const losses = neg(add(mul(targets, log(probs)), mul(sub(1, targets), log(sub(1, probs)))));
-  return reduce("binaryCrossEntropy", losses, options.reduction);
+  const values = probs.data;
+  for (let i = 0; i < values.length; i++) {
+    if (!(values[i] >= 0 && values[i] <= 1)) {
+      throw new Error(
+        `binaryCrossEntropy: probs must lie in [0, 1], got ${values[i]} at flat index ${i}; ` +
+          `for scores that are not probabilities use binaryCrossEntropyWithLogits`,
+      );
+    }
+  }
+  return reduce("binaryCrossEntropy", binaryCrossEntropyOp(probs, targets), options.reduction);
 }
 
 /**
@@ -79,27 +111,127 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, op
 
 /** Options of {@link softmaxCrossEntropy}. */
 export interface SoftmaxCrossEntropyOptions extends LossOptions {
-  /** The class axis; -1 (the last) by default. Use 0 when examples are columns. */
+  /**
+   * The class axis of the logits: 1 (or −1) when examples are rows, 0 when examples are
+   * columns. Required when it cannot be read off the targets unambiguously.
+   */
   axis?: number;
 }
 
+const softmaxCrossEntropyOp = defineOp<{ axis: number }>({
+  name: "softmaxCrossEntropy",
+  inputNames: ["logits", "targets"],
+  formula: "out = −Σ_c y_c·logSoftmax(z)_c over the class axis (terms with y_c = 0 count 0)",
+  vjpFormula: "dz = g·(softmax(z)·Σ_c y_c − y), dy = −g·logSoftmax(z)",
+  forward: ([z, y], { axis }) => {
+    // Not recorded: the shifted log-softmax, then −Σ y·log p with 0·(−∞) taken as 0.
+    const terms = mapBinary("softmaxCrossEntropy", y, logSoftmax(z, axis), (yc, logp) => (yc === 0 ? 0 : yc * logp));
+    return neg(sum(terms, axis));
+  },
+  vjp: (g, { inputs: [z, y], attrs: { axis }, needsGrad }) => {
+    const perExample = reshape(g, reducedShape(z.shape, [axis], true));
+    return [
+      needsGrad[0] ? mul(perExample, sub(mul(softmax(z, axis), sum(y, axis, true)), y)) : null,
+      needsGrad[1] ? neg(mul(perExample, logSoftmax(z, axis))) : null,
+    ];
+  },
+});
+
 /**
- * Categorical cross-entropy of softmax(logits) against one-hot (or probability) targets,
- * computed stably through logSoftmax: each example's loss is −Σ_c y_c·log softmax(z)_c,
- * summed over the class `axis`. `'none'` returns those per-example losses (the class axis
- * removed), `'mean'` averages them over the examples, `'sum'` adds them. The gradient with
- * respect to the logits is softmax(z) − y per example (for targets that sum to 1).
+ * Categorical cross-entropy of softmax(logits) against the targets, computed stably (no
+ * overflow and no 0·log 0, even for logits such as [1e308, −1e308, 0]). The targets are
+ * either **class indices** (an int32 tensor of the logits' shape without the class axis:
+ * PyTorch's `cross_entropy` with class indices) or **one-hot or probability rows** of the
+ * logits' shape. Each example's loss is −Σ_c y_c·log softmax(z)_c over the class `axis`;
+ * `'none'` returns those (the class axis removed), `'mean'` averages them, `'sum'` adds them.
+ * The gradient with respect to the logits is softmax(z) − y per example.
+ *
+ * Which axis holds the classes is never guessed silently: without `axis`, it is the one the
+ * int32 targets lack, or for one-hot targets the axis along which they sum to 1; when both
+ * readings fit (a square batch) or neither does, pass `axis`.
  * @example
  * ```ts
  * // examples as rows, 3 classes
  * softmaxCrossEntropy(tensor([[2, 1, 0]]), tensor([[1, 0, 0]]), { axis: 1 }); // 0.4076
+ * softmaxCrossEntropy(tensor([[2, 1, 0]]), tensor([0], { dtype: "int32" }));   // the same, from a class index
  * ```
  */
 export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, options: SoftmaxCrossEntropyOptions = {}): Tensor {
+  if (!(logits instanceof Tensor) || !(targets instanceof Tensor)) {
+    throw new Error("softmaxCrossEntropy: logits and targets must be Tensors");
+  }
+  if (logits.rank === 0) throw new Error("softmaxCrossEntropy: the logits are a scalar; they need a class axis");
+  const classAxis = targets.dtype === "int32" ? indexTargetsAxis(logits, targets, options.axis) : oneHotTargetsAxis(logits, targets, options.axis);
+  const dense = targets.dtype === "int32" ? indicesToOneHot(logits, targets, classAxis) : targets;
+  return reduce("softmaxCrossEntropy", softmaxCrossEntropyOp.run([logits, dense], { axis: classAxis }), options.reduction);
+}
+
+/** The class axis for int32 targets: the one axis of the logits that the targets' shape lacks. */
+function indexTargetsAxis(logits: Tensor, targets: Tensor, axis: number | undefined): number {
+  const fits = (a: number) => shapesEqual(reducedShape(logits.shape, [a], false), targets.shape);
+  if (axis !== undefined) {
+    const a = normalizeAxis("softmaxCrossEntropy", axis, logits.shape);
+    if (!fits(a)) {
+      throw new Error(
+        `softmaxCrossEntropy: class-index targets of shape ${formatShape(targets.shape)} must have the logits' shape ` +
+          `${formatShape(logits.shape)} without the class axis ${axis}, i.e. ${formatShape(reducedShape(logits.shape, [a], false))}`,
+      );
+    }
+    return a;
+  }
+  const candidates = logits.shape.map((_, a) => a).filter(fits);
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length === 0) {
+    throw new Error(
+      `softmaxCrossEntropy: class-index targets of shape ${formatShape(targets.shape)} do not fit logits of shape ` +
+        `${formatShape(logits.shape)}: they must have the logits' shape without the class axis`,
+    );
+  }
+  throw new Error(
+    `softmaxCrossEntropy: class-index targets of shape ${formatShape(targets.shape)} fit logits of shape ` +
+      `${formatShape(logits.shape)} with the classes on axis ${candidates.join(" or ")}; pass { axis } to say which ` +
+      `(1 when examples are rows, 0 when examples are columns)`,
+  );
+}
+
+/** The class axis for one-hot (or probability) targets: given, or the one along which the targets sum to 1. */
+function oneHotTargetsAxis(logits: Tensor, targets: Tensor, axis: number | undefined): number {
   checkSameShape("softmaxCrossEntropy", "logits", logits, targets);
-  const classAxis = normalizeAxis("softmaxCrossEntropy", options.axis ?? -1, logits.shape);
-  const perExample = neg(sum(mul(targets, logSoftmax(logits, classAxis)), classAxis));
-  return reduce("softmaxCrossEntropy", perExample, options.reduction);
+  if (axis !== undefined) return normalizeAxis("softmaxCrossEntropy", axis, logits.shape);
+  if (logits.rank === 1) return 0;
+  const last = logits.rank - 1;
+  const sumsToOne = logits.shape.map((_, a) => a).filter((a) => slicesSumToOne(targets, a));
+  if (sumsToOne.length === 1 && sumsToOne[0] === last) return last;
+  const readings = sumsToOne.length === 0 ? "along no axis" : `along axis ${sumsToOne.join(" and axis ")}`;
+  throw new Error(
+    `softmaxCrossEntropy: which axis of the logits ${formatShape(logits.shape)} holds the classes? The targets sum to 1 ` +
+      `${readings}, so it cannot be read off them safely; pass { axis: 1 } when examples are rows or { axis: 0 } when ` +
+      `examples are columns`,
+  );
+}
+
+function slicesSumToOne(targets: Tensor, axis: number): boolean {
+  const totals = withoutTapes(() => sum(targets, axis)).data;
+  for (let i = 0; i < totals.length; i++) if (!(Math.abs(totals[i] - 1) <= 1e-6)) return false;
+  return true;
+}
+
+/** int32 class indices as one-hot targets with the classes on `classAxis`, checked to lie in range. */
+function indicesToOneHot(logits: Tensor, targets: Tensor, classAxis: number): Tensor {
+  const classes = logits.shape[classAxis];
+  const indices = targets.data;
+  for (let i = 0; i < indices.length; i++) {
+    if (indices[i] < 0 || indices[i] >= classes) {
+      throw new Error(
+        `softmaxCrossEntropy: class index ${indices[i]} at flat index ${i} of the targets is out of range for ` +
+          `${classes} classes (axis ${classAxis} of logits ${formatShape(logits.shape)}); class indices run from 0 to ${classes - 1}`,
+      );
+    }
+  }
+  const encoded = oneHot(targets, classes, { dtype: logits.dtype as FloatDType }); // classes last
+  if (classAxis === logits.rank - 1) return encoded;
+  const perm = logits.shape.map((_, a) => (a < classAxis ? a : a === classAxis ? logits.rank - 1 : a - 1));
+  return transpose(encoded, perm);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { normalizeAxis } from "../shape";
 import type { Tensor } from "../tensor";
-import { noGrad } from "../grad";
+import { withoutTapes } from "../tape";
 import { sub } from "./binary";
 import { exp, log } from "./elementwise";
 import { max, sum } from "./reduce";
@@ -12,7 +12,7 @@ import { max, sum } from "./reduce";
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const classAxis = normalizeAxis("logSoftmax", axis, x.shape);
-  const shifted = sub(x, noGrad(() => max(x, classAxis, true)));
+  const shifted = sub(x, withoutTapes(() => max(x, classAxis, true)));
   return sub(shifted, log(sum(exp(shifted), classAxis, true)));
 }
 

@@ -93,7 +93,8 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
     const gradients = grad(projected);
     scalar = (...ys) => {
       const gs = gradients(...ys);
-      return checked.map(({ index }) => sum(mul(gs[index], weights[index]))).reduce((total, term) => add(total, term));
+      const terms = checked.map(({ index }) => sum(mul(gs[index], weights[index])));
+      return terms.length === 0 ? sum(mul(projected(...ys), 0)) : terms.reduce((total, term) => add(total, term));
     };
   }
   const evaluate = (ys: Tensor[]): number => noGrad(() => scalar(...ys).item());

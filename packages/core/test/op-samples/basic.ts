@@ -2,8 +2,8 @@ import { tensor, type Tensor } from "../../src";
 import { awayFromZero, positive, unitInterval } from "../helpers";
 import type { Sample, SampleTable } from "./sample";
 
-// Samples of the ops defined in ops/elementwise.ts, binary.ts, reduce.ts, movement.ts,
-// linalg.ts and losses.ts (the first ops tapegrad had).
+// Samples of the first ops tapegrad had, defined in ops/elementwise.ts, binary.ts,
+// reduce.ts, movement.ts and losses.ts.
 
 const unaryShapes: number[][] = [[], [5], [3, 4], [2, 3, 2]];
 const unary = (make: (shape: number[], seed: number) => Tensor): Sample[] =>
@@ -81,24 +81,18 @@ export const basicSamples: SampleTable = {
   astype: () => [
     { label: "a float64 copy", inputs: [awayFromZero([3, 4], 1)], attrs: { dtype: "float64" } },
   ],
-  matmul: () =>
-    [
-      [false, false],
-      [false, true],
-      [true, false],
-      [true, true],
-    ].flatMap(([transposeA, transposeB], i) => {
-      const a = awayFromZero(transposeA ? [4, 3] : [3, 4], 50 + i);
-      const b = awayFromZero(transposeB ? [2, 4] : [4, 2], 60 + i);
-      const vector = awayFromZero(transposeB ? [1, 4] : [4, 1], 70 + i);
-      return [
-        { label: `a${transposeA ? "ᵀ" : ""}·b${transposeB ? "ᵀ" : ""}`, inputs: [a, b], attrs: { transposeA, transposeB } },
-        { label: `a${transposeA ? "ᵀ" : ""}·vector`, inputs: [a, vector], attrs: { transposeA, transposeB } },
-      ];
-    }),
   sigmoidCrossEntropy: () => [
     { label: "hard targets", inputs: [awayFromZero([3, 4], 1), tensor([[1, 0, 1, 0], [0, 0, 1, 1], [1, 1, 0, 0]])] },
     { label: "soft targets", inputs: [awayFromZero([5], 2), unitInterval([5], 3)] },
+  ],
+  binaryCrossEntropy: () => [
+    { label: "hard targets", inputs: [unitInterval([3, 4], 4), tensor([[1, 0, 1, 0], [0, 0, 1, 1], [1, 1, 0, 0]])] },
+    { label: "soft targets", inputs: [unitInterval([5], 5), unitInterval([5], 6)] },
+  ],
+  softmaxCrossEntropy: () => [
+    { label: "one-hot rows, classes on axis 1", inputs: [awayFromZero([4, 3], 7), tensor([[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 0]])], attrs: { axis: 1 } },
+    { label: "one-hot columns, classes on axis 0", inputs: [awayFromZero([3, 4], 8), tensor([[1, 0, 0, 0], [0, 0, 1, 1], [0, 1, 0, 0]])], attrs: { axis: 0 } },
+    { label: "unnormalised soft targets, 3-D, middle axis", inputs: [awayFromZero([2, 3, 2], 9), unitInterval([2, 3, 2], 10)], attrs: { axis: 1 } },
   ],
 };
 

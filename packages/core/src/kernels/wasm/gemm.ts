@@ -118,43 +118,123 @@ export function wasmSimdAvailable(): boolean {
 
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 
+/** Memory a stack of products may take in one go before it is split into several. */
+const STACK_BYTES = 64 * 1024 * 1024;
+
+/** A view of the kernel's memory, grown first to at least `bytes`. */
+function heapOf(kernel: Instance, dtype: DType, bytes: number): Float32Array | Float64Array {
+  const memory = kernel.memory;
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  return dtype === "float32" ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
+}
+
+/** Copies op(A) (m × k, transposed from k × m when asked) row-major into the heap at element `at`. */
+function packA(heap: TypedArray, at: number, a: TypedArray, m: number, k: number, transposeA: boolean): void {
+  if (!transposeA) heap.set(a, at);
+  else for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) heap[at + i * k + p] = a[p * m + i];
+}
+
+/** Copies op(B) (k × n) into the heap at element `at` as panels of `width` columns, the last one padded with zeros. */
+function packB(heap: TypedArray, at: number, b: TypedArray, k: number, n: number, width: number, transposeB: boolean): void {
+  const panels = Math.ceil(n / width);
+  for (let panel = 0; panel < panels; panel++) {
+    const first = panel * width;
+    const columns = Math.min(width, n - first);
+    let to = at + panel * k * width;
+    for (let p = 0; p < k; p++, to += width) {
+      if (transposeB) for (let jj = 0; jj < columns; jj++) heap[to + jj] = b[(first + jj) * k + p];
+      else for (let jj = 0; jj < columns; jj++) heap[to + jj] = b[p * n + first + jj];
+      for (let jj = columns; jj < width; jj++) heap[to + jj] = 0;
+    }
+  }
+}
+
+/** Copies `count` results of m × np (row stride np) from the heap at element `at` into C at `to`, m × n each. */
+function unpackC(heap: TypedArray, at: number, C: TypedArray, to: number, count: number, m: number, n: number, np: number): void {
+  if (np === n) C.set(heap.subarray(at, at + count * m * n), to);
+  else for (let row = 0; row < count * m; row++) C.set(heap.subarray(at + row * np, at + row * np + n), to + row * n);
+}
+
 /**
  * C = op(A)·op(B) with the WebAssembly SIMD kernel: A and B are copied into the module's
  * memory (transposed there when asked, and B padded to whole blocks), multiplied, and the
- * m × n result copied out.
+ * m × n result copied into C. Returns false, doing nothing, where the engine lacks
+ * WebAssembly SIMD.
  */
-export function wasmGemm(dtype: DType, a: TypedArray, b: TypedArray, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): TypedArray | null {
+export function wasmGemm(A: TypedArray, B: TypedArray, C: TypedArray, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): boolean {
+  const dtype: DType = A instanceof Float32Array ? "float32" : "float64";
   const kernel = instance(dtype);
-  if (kernel === null) return null;
+  if (kernel === null) return false;
   const S = LANES[dtype].bytes;
   const width = blockWidth(dtype);
   const np = Math.ceil(n / width) * width;
-  const aOffset = 0;
   const bOffset = align(m * k * S);
   const cOffset = bOffset + align(k * np * S);
-  const needed = cOffset + m * np * S;
-  const memory = kernel.memory;
-  if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
-  const View = dtype === "float32" ? Float32Array : Float64Array;
-  const heap = new View(memory.buffer);
-  const aAt = aOffset / S;
-  const bAt = bOffset / S;
-  const cAt = cOffset / S;
-  if (!transposeA) heap.set(a, aAt);
-  else for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) heap[aAt + i * k + p] = a[p * m + i];
-  for (let panel = 0; panel < np / width; panel++) {
-    const first = panel * width;
-    const columns = Math.min(width, n - first);
-    let at = bAt + panel * k * width;
-    for (let p = 0; p < k; p++, at += width) {
-      if (transposeB) for (let jj = 0; jj < columns; jj++) heap[at + jj] = b[(first + jj) * k + p];
-      else for (let jj = 0; jj < columns; jj++) heap[at + jj] = b[p * n + first + jj];
-      for (let jj = columns; jj < width; jj++) heap[at + jj] = 0;
+  const heap = heapOf(kernel, dtype, cOffset + m * np * S);
+  packA(heap, 0, A, m, k, transposeA);
+  packB(heap, bOffset / S, B, k, n, width, transposeB);
+  kernel.gemm(0, bOffset, cOffset, m, k, np);
+  unpackC(heap, cOffset / S, C, 0, 1, m, n, np);
+  return true;
+}
+
+/**
+ * The stack of products C[s] = op(A[indicesA[s]])·op(B[indicesB[s]]) with the WebAssembly
+ * SIMD kernel (see `batchedGemm` in kernels/matmul.ts for the layout). Each matrix of A
+ * and B that the stack reads is copied into memory once, however many products share it;
+ * the kernel runs once per product, and the results are copied out together. A stack
+ * larger than {@link STACK_BYTES} is done in several parts. Returns false, doing nothing,
+ * where the engine lacks WebAssembly SIMD.
+ */
+export function wasmBatchedGemm(
+  A: TypedArray, B: TypedArray, C: TypedArray, indicesA: Int32Array, indicesB: Int32Array,
+  m: number, k: number, n: number, transposeA: boolean, transposeB: boolean,
+): boolean {
+  const dtype: DType = A instanceof Float32Array ? "float32" : "float64";
+  const kernel = instance(dtype);
+  if (kernel === null) return false;
+  const S = LANES[dtype].bytes;
+  const width = blockWidth(dtype);
+  const np = Math.ceil(n / width) * width;
+  const sizeA = m * k, sizeB = k * n;
+  const packedB = k * np, packedC = m * np; // elements
+  const count = indicesA.length;
+  // slotA[i]: the place of matrix i of A among those copied for the current part (-1: not
+  // copied); copiedA[q]: the matrix in place q. The same for B.
+  const slotA = new Int32Array(A.length / sizeA).fill(-1);
+  const slotB = new Int32Array(B.length / sizeB).fill(-1);
+  const copiedA = new Int32Array(Math.min(count, slotA.length));
+  const copiedB = new Int32Array(Math.min(count, slotB.length));
+  for (let start = 0; start < count; ) {
+    let countA = 0, countB = 0, end = start;
+    for (; end < count; end++) {
+      const newA = slotA[indicesA[end]] < 0 ? 1 : 0;
+      const newB = slotB[indicesB[end]] < 0 ? 1 : 0;
+      const bytes = ((countA + newA) * sizeA + (countB + newB) * packedB + (end - start + 1) * packedC) * S;
+      if (end > start && bytes > STACK_BYTES) break;
+      if (newA) copiedA[(slotA[indicesA[end]] = countA++)] = indicesA[end];
+      if (newB) copiedB[(slotB[indicesB[end]] = countB++)] = indicesB[end];
     }
+    const bOffset = align(countA * sizeA * S);
+    const cOffset = bOffset + align(countB * packedB * S);
+    const heap = heapOf(kernel, dtype, cOffset + (end - start) * packedC * S);
+    for (let q = 0; q < countA; q++) {
+      const i = copiedA[q];
+      packA(heap, q * sizeA, A.subarray(i * sizeA, (i + 1) * sizeA), m, k, transposeA);
+    }
+    for (let q = 0; q < countB; q++) {
+      const j = copiedB[q];
+      packB(heap, bOffset / S + q * packedB, B.subarray(j * sizeB, (j + 1) * sizeB), k, n, width, transposeB);
+    }
+    for (let s = start; s < end; s++) {
+      const a = slotA[indicesA[s]] * sizeA * S;
+      const b = bOffset + slotB[indicesB[s]] * packedB * S;
+      kernel.gemm(a, b, cOffset + (s - start) * packedC * S, m, k, np);
+    }
+    unpackC(heap, cOffset / S, C, start * m * n, end - start, m, n, np);
+    for (let q = 0; q < countA; q++) slotA[copiedA[q]] = -1;
+    for (let q = 0; q < countB; q++) slotB[copiedB[q]] = -1;
+    start = end;
   }
-  kernel.gemm(aOffset, bOffset, cOffset, m, k, np);
-  const out = new View(m * n);
-  if (np === n) out.set(heap.subarray(cAt, cAt + m * n));
-  else for (let i = 0; i < m; i++) out.set(heap.subarray(cAt + i * np, cAt + i * np + n), i * n);
-  return out;
+  return true;
 }
