@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { binaryCrossEntropy, grad, relu, sigmoid, softmax, softmaxCrossEntropy, sum, tanh, tensor, valueAndGrad, type Tensor } from "@tapegrad/core";
-import type { Convention, Params } from "@tapegrad/nn";
+import type { Convention, Dense, Params } from "@tapegrad/nn";
 import { activations, derivatives, type Activation } from "../src/activations";
 import { binaryCrossEntropy as referenceBinaryCrossEntropy, categoricalCrossEntropy } from "../src/costs";
 import { coreCost, inConvention, makeProblem, nnModel, normwiseError, numericGradient, outputCost, referencePass, toParams } from "../src/fixtures";
@@ -47,7 +47,7 @@ describe.each(["column", "row"] as const)("%s-major formulas", (convention: Conv
     });
 
     it(`Z^[l] = ${convention === "column" ? "W^[l]·A^[l−1]" : "A^[l−1]·W^[l]"} + b^[l]`, () => {
-      for (let l = 1; l <= L; l++) expect(normwiseError(model.layers[l - 1].linear(model.params, tensor(pass.A[l - 1])), pass.Z[l])).toBeLessThan(1e-14);
+      for (let l = 1; l <= L; l++) expect(normwiseError((model.layers[l - 1] as Dense).linear(model.params, tensor(pass.A[l - 1])), pass.Z[l])).toBeLessThan(1e-14);
     });
 
     it(convention === "column" ? "dZ^[L] = (A^[L] − Y)/m" : "dZ^[L] = A^[L] − Y (per example)", () => {
@@ -90,7 +90,7 @@ describe.each(["column", "row"] as const)("%s-major formulas", (convention: Conv
         expect(normwiseError(dA, expected), `core ops, dA^[${l - 1}]`).toBeLessThan(TAPE);
         const [dAnn] = grad((A: Tensor) => {
           let a = A;
-          for (let k = l; k <= L; k++) a = k < L ? model.layers[k - 1].apply(model.params, a) : model.layers[k - 1].linear(model.params, a);
+          for (let k = l; k <= L; k++) a = k < L ? model.layers[k - 1].apply(model.params, a) : (model.layers[k - 1] as Dense).linear(model.params, a);
           return outputCost(convention, network.output, a, Yt);
         })(tensor(pass.A[l - 1]));
         expect(normwiseError(dAnn, expected), `nn, dA^[${l - 1}]`).toBeLessThan(TAPE);

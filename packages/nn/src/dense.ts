@@ -1,10 +1,20 @@
 import { add, formatShape, matmul, type FloatDType, type Tensor } from "@tapegrad/core";
 import { activationFunction, type Activation } from "./activation";
 import { checkConvention, type Convention } from "./convention";
-import { init, parameterSeed, type Initializer } from "./init";
+import { init, type Initializer } from "./init";
+import {
+  checkLayerName,
+  checkPositiveInteger,
+  initializeParameters,
+  parameterOf,
+  parameterShapes,
+  type Layer,
+  type LayerDescription,
+  type ParameterSpec,
+  type Params,
+} from "./layer";
 
-/** A model's parameters: a flat map from names such as `"hidden.W"` to tensors. */
-export type Params = Record<string, Tensor>;
+export type { Params } from "./layer";
 
 /** Options of {@link dense}. */
 export interface DenseOptions {
@@ -25,7 +35,9 @@ export interface DenseOptions {
 }
 
 /** What a dense layer is, as saved with weights. */
-export interface DenseDescription {
+export interface DenseDescription extends LayerDescription {
+  /** Always `"dense"`. */
+  kind: "dense";
   /** The layer's name. */
   name: string;
   /** n_in. */
@@ -44,7 +56,9 @@ export interface DenseDescription {
  * so the same layer used twice shares its weights.
  * @example `new Dense({ name: "out", inputSize: 4, units: 1, convention: "row" }) // or dense({...})`
  */
-export class Dense {
+export class Dense implements Layer {
+  /** Always `"dense"`. */
+  readonly kind = "dense";
   /** The layer's name, the prefix of its parameter names. */
   readonly name: string;
   /** n_in. */
@@ -59,76 +73,66 @@ export class Dense {
   readonly weightName: string;
   /** The name of the bias in params: `${name}.b`. */
   readonly biasName: string;
-  private readonly g: (z: Tensor) => Tensor;
+  private readonly activate: (z: Tensor) => Tensor;
   private readonly weightInit: Initializer;
   private readonly biasInit: Initializer;
 
   /** Use {@link dense}. */
   constructor(options: DenseOptions) {
     const { name, inputSize, units, convention } = options;
-    if (typeof name !== "string" || name === "" || name.includes(".")) {
-      throw new Error(`dense: a layer needs a name without dots, got ${JSON.stringify(name)}`);
-    }
-    for (const [key, value] of [["inputSize", inputSize], ["units", units]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new Error(`dense layer '${name}': ${key} must be a positive integer, got ${value}`);
-    }
+    checkLayerName("dense", name);
+    checkPositiveInteger(`dense layer '${name}'`, "inputSize", inputSize);
+    checkPositiveInteger(`dense layer '${name}'`, "units", units);
     checkConvention(`dense layer '${name}'`, convention);
     this.name = name;
     this.inputSize = inputSize;
     this.units = units;
     this.convention = convention;
     this.activation = options.activation ?? "identity";
-    this.g = activationFunction(this.activation, convention);
+    this.activate = activationFunction(this.activation, convention);
     this.weightName = `${name}.W`;
     this.biasName = `${name}.b`;
     this.weightInit = options.weightInit ?? init.glorotUniform();
     this.biasInit = options.biasInit ?? init.zeros();
   }
 
+  /** W and b, with their shapes in this layer's convention and their initialisers. */
+  parameterSpecs(): Record<string, ParameterSpec> {
+    const { inputSize: nIn, units: nOut } = this;
+    const fans = { fanIn: nIn, fanOut: nOut };
+    return {
+      [this.weightName]: { shape: this.convention === "row" ? [nIn, nOut] : [nOut, nIn], init: this.weightInit, ...fans },
+      [this.biasName]: { shape: this.convention === "row" ? [1, nOut] : [nOut, 1], init: this.biasInit, ...fans },
+    };
+  }
+
   /** The shapes of W and b in this layer's convention. */
   parameterShapes(): Record<string, number[]> {
-    const { inputSize: nIn, units: nOut } = this;
-    return this.convention === "row"
-      ? { [this.weightName]: [nIn, nOut], [this.biasName]: [1, nOut] }
-      : { [this.weightName]: [nOut, nIn], [this.biasName]: [nOut, 1] };
+    return parameterShapes(this);
   }
 
   /** Fresh values of W and b, from a seed. */
   initialize(seed: number, dtype: FloatDType = "float64"): Params {
-    const context = { fanIn: this.inputSize, fanOut: this.units, dtype };
-    const shapes = this.parameterShapes();
-    return {
-      [this.weightName]: this.weightInit(shapes[this.weightName], { ...context, seed: parameterSeed(seed, this.weightName) }),
-      [this.biasName]: this.biasInit(shapes[this.biasName], { ...context, seed: parameterSeed(seed, this.biasName) }),
-    };
+    return initializeParameters(this, seed, dtype);
   }
 
   /** Z = X·W + b (`'row'`) or Z = W·X + b (`'column'`), before the activation. */
   linear(params: Params, x: Tensor): Tensor {
-    const W = this.parameter(params, this.weightName);
-    const b = this.parameter(params, this.biasName);
+    const W = parameterOf(this, params, this.weightName);
+    const b = parameterOf(this, params, this.biasName);
     this.checkInput(x);
     return this.convention === "row" ? add(matmul(x, W), b) : add(matmul(W, x), b);
   }
 
   /** A = g(Z). */
   apply(params: Params, x: Tensor): Tensor {
-    return this.g(this.linear(params, x));
+    return this.activate(this.linear(params, x));
   }
 
   /** The layer as saved with weights. */
   describe(): DenseDescription {
     const activation = typeof this.activation === "function" ? `custom:${this.activation.name || "anonymous"}` : this.activation;
-    return { name: this.name, inputSize: this.inputSize, units: this.units, activation };
-  }
-
-  private parameter(params: Params, name: string): Tensor {
-    const value = params[name];
-    if (value === undefined) {
-      const known = Object.keys(params);
-      throw new Error(`dense layer '${this.name}': no parameter '${name}' in params (it has ${known.length ? known.join(", ") : "none"})`);
-    }
-    return value;
+    return { kind: "dense", name: this.name, inputSize: this.inputSize, units: this.units, activation };
   }
 
   private checkInput(x: Tensor): void {

@@ -17,11 +17,25 @@
 export { type Convention, exampleAxis, featureAxis } from "./convention";
 export { type Activation, type ActivationName, activationFunction, ACTIVATION_NAMES } from "./activation";
 export { init, parameterSeed, type Initializer, type InitContext } from "./init";
-export { Dense, dense, type DenseOptions, type DenseDescription, type Params } from "./dense";
+export {
+  checkLayerName,
+  evaluationContext,
+  initializeParameters,
+  parameterOf,
+  parameterShapes,
+  type Layer,
+  type LayerContext,
+  type LayerDescription,
+  type ParameterSpec,
+  type Params,
+  type StateSpec,
+} from "./layer";
+export { Dense, dense, type DenseOptions, type DenseDescription } from "./dense";
 export {
   Model,
   graph,
   mlp,
+  sequential,
   toConvention,
   transposeParameters,
   type Architecture,
@@ -29,6 +43,8 @@ export {
   type GraphArchitecture,
   type GraphOptions,
   type MlpOptions,
+  type SequentialArchitecture,
+  type SequentialOptions,
 } from "./model";
 export { outputLoss, type OutputKind } from "./loss";
 export { sgd, momentum, adam, type Optimizer, type AdamOptions } from "./optim";

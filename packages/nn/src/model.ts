@@ -1,8 +1,9 @@
-import { formatShape, noGrad, shapesEqual, sigmoid, softmax, transpose, type FloatDType, type Tensor } from "@tapegrad/core";
+import { formatShape, full, noGrad, Random, shapesEqual, sigmoid, softmax, transpose, type FloatDType, type Tensor } from "@tapegrad/core";
 import { ACTIVATION_NAMES, type ActivationName } from "./activation";
 import { checkConvention, featureAxis, type Convention } from "./convention";
-import { dense, type Dense, type DenseDescription, type Params } from "./dense";
+import { dense } from "./dense";
 import type { Initializer } from "./init";
+import { evaluationContext, initializeParameters, parameterShapes, type Layer, type LayerContext, type LayerDescription, type Params } from "./layer";
 import { outputLoss, type OutputKind } from "./loss";
 
 /** A multilayer perceptron, as saved with its weights. */
@@ -22,20 +23,34 @@ export interface GraphArchitecture {
   /** Always `"graph"`. */
   kind: "graph";
   /** The layers that own parameters. */
-  layers: DenseDescription[];
+  layers: LayerDescription[];
   /** The output kind, or `"custom"` for a model with its own loss. */
   output: OutputKind | "custom";
 }
 
+/** A sequential model, as saved with its weights: its layers in order, enough to rebuild it. */
+export interface SequentialArchitecture {
+  /** Always `"sequential"`. */
+  kind: "sequential";
+  /** The layers, from input to output. */
+  layers: LayerDescription[];
+  /** The output kind. */
+  output: OutputKind;
+}
+
 /** What a model is, as saved beside its weights and checked when they are loaded. */
-export type Architecture = MlpArchitecture | GraphArchitecture;
+export type Architecture = MlpArchitecture | GraphArchitecture | SequentialArchitecture;
 
 /** Options of {@link graph}. */
 export interface GraphOptions<I, O, T> {
   /** Every layer whose parameters the model owns (a shared layer is listed once). */
-  layers: readonly Dense[];
-  /** The forward pass: a function of the parameters and the inputs. For a built-in loss it returns the output layer's pre-activation. */
-  forward: (params: Params, inputs: I) => O;
+  layers: readonly Layer<any, any>[];
+  /**
+   * The forward pass: a function of the parameters, the inputs and the layer context (pass
+   * it on to layers that train differently, such as dropout and batch norm). For a built-in
+   * loss it returns the output layer's pre-activation.
+   */
+  forward: (params: Params, inputs: I, context: LayerContext) => O;
   /** The batch layout. */
   convention: Convention;
   /** How the output becomes predictions and which loss it takes; `'identity'` by default. Ignored when `loss` is given. */
@@ -63,7 +78,11 @@ export class Model<I = Tensor, O = Tensor, T = Tensor> {
   /** The current parameters, by name. */
   params: Params;
   /** The layers that own parameters. */
-  readonly layers: readonly Dense[];
+  readonly layers: readonly Layer<any, any>[];
+  /** Non-trainable state by name (batch norm's running statistics), updated by training steps. */
+  state: Params;
+  /** The random stream layers draw from while training (dropout masks); it advances by itself. */
+  readonly random: Random;
   /** The batch layout. */
   readonly convention: Convention;
   /** The output kind (`'custom'` for a model with its own loss). */
@@ -72,7 +91,7 @@ export class Model<I = Tensor, O = Tensor, T = Tensor> {
   readonly dtype: FloatDType;
   /** What the model is, as saved with its weights. */
   readonly architecture: Architecture;
-  private readonly forwardFn: (params: Params, inputs: I) => O;
+  private readonly forwardFn: (params: Params, inputs: I, context: LayerContext) => O;
   private readonly customLoss: ((outputs: O, targets: T) => Tensor) | undefined;
 
   /** Use {@link graph} or {@link mlp}. */
@@ -81,7 +100,7 @@ export class Model<I = Tensor, O = Tensor, T = Tensor> {
     const names = new Set<string>();
     for (const layer of options.layers) {
       if (names.has(layer.name)) throw new Error(`model: two layers are named '${layer.name}'; list a shared layer once`);
-      if (layer.convention !== options.convention) {
+      if (layer.convention !== undefined && layer.convention !== options.convention) {
         throw new Error(`model: layer '${layer.name}' uses the '${layer.convention}' convention, but the model uses '${options.convention}'`);
       }
       names.add(layer.name);
@@ -98,23 +117,55 @@ export class Model<I = Tensor, O = Tensor, T = Tensor> {
       output: this.output,
     };
     const seed = options.seed ?? 0;
+    this.random = new Random(seed + 0x5eed);
     this.params = {};
-    this.setParams(options.params ?? Object.assign({}, ...options.layers.map((layer) => layer.initialize(seed, this.dtype))));
+    this.setParams(options.params ?? Object.assign({}, ...options.layers.map((layer) => initializeParameters(layer, seed, this.dtype))));
+    this.state = Object.fromEntries(
+      options.layers.flatMap((layer) => Object.entries(layer.stateSpecs?.() ?? {})).map(([name, spec]) => [name, full(spec.shape, spec.initial, { dtype: this.dtype })]),
+    );
   }
 
   /** The shape of every parameter, by name. */
   parameterShapes(): Record<string, number[]> {
-    return Object.assign({}, ...this.layers.map((layer) => layer.parameterShapes()));
+    return Object.assign({}, ...this.layers.map((layer) => parameterShapes(layer)));
   }
 
-  /** The forward pass with the given parameters (what gets differentiated). */
-  forward(params: Params, inputs: I): O {
-    return this.forwardFn(params, inputs);
+  /** Whether some layer computes differently while training (dropout, batch norm). */
+  get trainingDiffers(): boolean {
+    return this.layers.some((layer) => layer.trainingDiffers === true);
+  }
+
+  /**
+   * The context for a forward pass: in training, state updates are collected into
+   * `updates` (apply them with {@link Model.commitState} after the step) and dropout draws
+   * from the model's random stream.
+   */
+  context(training: boolean, updates?: Params): LayerContext {
+    if (!training) return evaluationContext(this.state, this.random);
+    return {
+      training: true,
+      random: this.random,
+      state: this.state,
+      updateState: (name, value) => {
+        if (!Object.hasOwn(this.state, name)) throw new Error(`model: no state entry '${name}' (it has ${Object.keys(this.state).join(", ") || "none"})`);
+        if (updates !== undefined) updates[name] = value;
+      },
+    };
+  }
+
+  /** Takes the state updates a training step recorded (see {@link Model.context}). */
+  commitState(updates: Params): void {
+    this.state = { ...this.state, ...updates };
+  }
+
+  /** The forward pass with the given parameters (what gets differentiated); evaluation mode unless a context says otherwise. */
+  forward(params: Params, inputs: I, context: LayerContext = this.context(false)): O {
+    return this.forwardFn(params, inputs, context);
   }
 
   /** The loss averaged over the examples (see {@link outputLoss}), or the model's own loss. */
-  loss(params: Params, inputs: I, targets: T): Tensor {
-    const outputs = this.forward(params, inputs);
+  loss(params: Params, inputs: I, targets: T, context: LayerContext = this.context(false)): Tensor {
+    const outputs = this.forward(params, inputs, context);
     if (this.customLoss) return this.customLoss(outputs, targets);
     return outputLoss(this.output as OutputKind, outputs as Tensor, targets as Tensor, this.convention);
   }
@@ -232,6 +283,47 @@ export function mlp(options: MlpOptions): Model {
     dtype: options.dtype,
     params: options.params,
     architecture: { kind: "mlp", sizes: [...sizes], hidden: [...hidden], output },
+  });
+}
+
+/** Options of {@link sequential}. */
+export interface SequentialOptions {
+  /** The batch layout; `'row'` by default (convolutional and recurrent layers are row-major). */
+  convention?: Convention;
+  /** The output kind, which fixes the loss; `'identity'` by default. */
+  output?: OutputKind;
+  /** Seed of the initial parameters; 0 by default. */
+  seed?: number;
+  /** The parameters' dtype; `float64` by default. */
+  dtype?: FloatDType;
+  /** Given parameter values, instead of initialising. */
+  params?: Params;
+}
+
+/**
+ * The common stack: each layer's output feeds the next, and the last one's output feeds the
+ * loss of `output`. Any layer fits, built-in or your own.
+ *
+ * @example
+ * ```ts
+ * const model = sequential([
+ *   dense({ name: "hidden", inputSize: 2, units: 8, activation: "relu", convention: "row" }),
+ *   dense({ name: "out", inputSize: 8, units: 1, convention: "row" }),
+ * ], { output: "sigmoid" });
+ * ```
+ */
+export function sequential(layers: readonly Layer<any, any>[], options: SequentialOptions = {}): Model {
+  if (!Array.isArray(layers) || layers.length === 0) throw new Error("sequential: give a non-empty list of layers");
+  const output = options.output ?? "identity";
+  return new Model({
+    layers,
+    forward: (params, x: Tensor, context) => layers.reduce((a, layer) => layer.apply(params, a, context), x),
+    convention: options.convention ?? "row",
+    output,
+    seed: options.seed,
+    dtype: options.dtype,
+    params: options.params,
+    architecture: { kind: "sequential", layers: layers.map((layer) => layer.describe()), output },
   });
 }
 
