@@ -1,6 +1,7 @@
 // One adapter per library: each builds its own tensors from the same typed arrays and runs
 // the same computations. Only the timed callbacks are compared.
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import type { BenchDType, ConvProblem, ConvStepResult, MlpProblem } from "./workloads";
 
 type Data = Float32Array | Float64Array;
@@ -93,10 +94,15 @@ async function tapegradAdapter(): Promise<Adapter> {
   };
 }
 
+/** Resolves the peer libraries from packages/bench/peers, where `pnpm run bench` installs them. */
+function peerRequire(): NodeRequire {
+  return createRequire(new URL("../peers/package.json", import.meta.url));
+}
+
 async function tfjsAdapter(backend: "cpu" | "wasm"): Promise<Adapter> {
   // tfjs-core's bundles register no gradients; the union package's bundle registers them
   // into the same tfjs-core instance the backends use.
-  const require = createRequire(import.meta.url);
+  const require = peerRequire();
   require("@tensorflow/tfjs");
   const tf: typeof import("@tensorflow/tfjs-core") = require("@tensorflow/tfjs-core");
   require("@tensorflow/tfjs-backend-cpu");
@@ -175,7 +181,7 @@ async function tfjsAdapter(backend: "cpu" | "wasm"): Promise<Adapter> {
 async function jaxAdapter(useJit: boolean): Promise<Adapter> {
   // jax-js checks `instanceof Float16Array`, which Node 20 lacks; no float16 data is ever made here.
   (globalThis as any).Float16Array ??= class Float16Array extends Uint16Array {};
-  const jax: any = await import("@jax-js/jax");
+  const jax: any = await import(pathToFileURL(peerRequire().resolve("@jax-js/jax")).href.replace(/index\.cjs$/, "index.js"));
   await jax.init("wasm");
   jax.defaultDevice("wasm");
   const np = jax.numpy;
