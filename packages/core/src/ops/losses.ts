@@ -5,7 +5,7 @@ import { mapBinary } from "../kernels/elementwise";
 import { formatShape, normalizeAxis, reducedShape, shapesEqual } from "../shape";
 import { Tensor } from "../tensor";
 import { div, mul, sub } from "./binary";
-import { log, neg, sigmoid, square } from "./elementwise";
+import { log, log1p, neg, sigmoid, square } from "./elementwise";
 import { oneHot } from "./indexing";
 import { reshape, transpose } from "./movement";
 import { mean, sum } from "./reduce";
@@ -44,18 +44,18 @@ const binaryCrossEntropyOp: Op = defineOp({
   name: "binaryCrossEntropy",
   inputNames: ["probs", "targets"],
   formula: "out = −[y·max(ln p, −100) + (1 − y)·max(ln(1 − p), −100)]",
-  vjpFormula: "dp = g·(p − y) / max(p(1 − p), 10⁻¹²), dy = g·(max(ln(1 − p), −100) − max(ln p, −100))",
+  vjpFormula: "dp = g·(p − y) / max(p(1 − p), 10⁻¹²), dy = g·(ln(1 − p) − ln p) = −g·logit(p)",
   forward: ([p, y]) => mapBinary("binaryCrossEntropy", p, y, bceTerm),
   // PyTorch's rule: the denominator is kept from 0, so a perfect prediction has gradient 0, not NaN.
   vjp: (g, { inputs: [p, y], needsGrad }) => [
     needsGrad[0] ? div(mul(g, sub(p, y)), maximum(mul(p, sub(1, p)), 1e-12)) : null,
-    needsGrad[1] ? mul(g, sub(maximum(log(sub(1, p)), -100), maximum(log(p), -100))) : null,
+    needsGrad[1] ? mul(g, sub(log1p(neg(p)), log(p))) : null, // −logit(p), unclamped, as PyTorch
   ],
 });
 
 /** −[y·log p + (1 − y)·log(1 − p)] with each log clamped at −100, as PyTorch does, so 0·log 0 counts as 0. */
 function bceTerm(p: number, y: number): number {
-  return -(y * Math.max(Math.log(p), -100) + (1 - y) * Math.max(Math.log(1 - p), -100));
+  return -(y * Math.max(Math.log(p), -100) + (1 - y) * Math.max(Math.log1p(-p), -100));
 }
 
 /**
@@ -102,6 +102,10 @@ export const sigmoidCrossEntropy: Op = defineOp({
  * Binary cross-entropy of σ(logits) against targets y, computed from the logits without
  * overflow or log(0): element-wise max(z, 0) − z·y + log(1 + e^−|z|), then reduced.
  * The gradient with respect to the logits is (σ(z) − y), divided by the count for `'mean'`.
+ * PyTorch's `binary_cross_entropy_with_logits` computes the same loss as (1 − y)·z − log σ(z),
+ * which cancels for very negative logits with y = 0 (its per-element values differ from these
+ * exact ones beyond 10⁻⁹ relative below z ≈ −15, and are 0 below z ≈ −37, where this gives eᶻ);
+ * the gradients are the same.
  * @example `binaryCrossEntropyWithLogits(tensor([1000, -1000]), tensor([1, 0])) // 0`
  */
 export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, options: LossOptions = {}): Tensor {
