@@ -1,4 +1,4 @@
-// The seed notes' two-layer network, examples as columns: Z1 = W1·X + b1, A1 = tanh(Z1),
+// The two-layer network of "Notes on forward and backward propagation in deep neural networks", examples as columns: Z1 = W1·X + b1, A1 = tanh(Z1),
 // Z2 = W2·A1 + b2, A2 = σ(Z2), with the binary cross-entropy averaged over the m examples.
 // The tape's gradients are printed beside central finite differences, then the network
 // learns XOR by gradient descent.

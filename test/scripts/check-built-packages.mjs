@@ -1,4 +1,4 @@
-// Loads the built @tapegrad/core and @tapegrad/nn (dist/, not src/) as ES modules in plain Node.
+// Loads the built @tapegrad/core, @tapegrad/nn and @tapegrad/nn/node (dist/, not src/) as ES modules in plain Node.
 import { grad, square, sum, tensor } from "@tapegrad/core";
 import { gradcheck } from "@tapegrad/core/testing";
 
@@ -13,3 +13,21 @@ const model = mlp({ sizes: [2, 4, 1], hidden: "tanh", output: "sigmoid", convent
 const history = fit(model, xor({ convention: "row" }), { epochs: 300, optimizer: sgd({ learningRate: 1 }) });
 if (history.accuracy.at(-1) !== 1) throw new Error("the ESM build of @tapegrad/nn does not learn XOR");
 console.log("ESM build of @tapegrad/nn: ok");
+
+const { loadModel, saveWeights } = await import("@tapegrad/nn/node");
+const { Model, modelFromWeights, serializeWeights } = await import("@tapegrad/nn");
+const { mkdtempSync, rmSync } = await import("node:fs");
+const { tmpdir } = await import("node:os");
+const { join } = await import("node:path");
+const folder = mkdtempSync(join(tmpdir(), "tapegrad-built-"));
+try {
+  saveWeights(model, join(folder, "weights.json"));
+  const loaded = loadModel(join(folder, "weights.json"));
+  // One Model class across both entries (a shared chunk), and the same weights back.
+  if (!(loaded instanceof Model) || serializeWeights(loaded) !== serializeWeights(model) || serializeWeights(modelFromWeights(serializeWeights(model))) !== serializeWeights(model)) {
+    throw new Error("the ESM build of @tapegrad/nn/node does not load back what it saved");
+  }
+} finally {
+  rmSync(folder, { recursive: true, force: true });
+}
+console.log("ESM build of @tapegrad/nn/node: ok");

@@ -1,4 +1,4 @@
-// Activations and their derivatives as the seed notes state them, on plain numbers.
+// Activations and their derivatives as the source documents state them (see docs/backprop-by-hand.md), on plain numbers.
 
 export type Activation = "sigmoid" | "tanh" | "relu";
 

@@ -1,4 +1,4 @@
-// Examples as columns (seeds 000–002): X is n0 × m, W^[l] is n_l × n_(l−1), b^[l] is n_l × 1.
+// Examples as columns (as in "Notes on forward and backward propagation in deep neural networks" and "Feedforward Neural Networks in Depth, Part 1"): X is n0 × m, W^[l] is n_l × n_(l−1), b^[l] is n_l × 1.
 import { activations, derivatives, sigmoid } from "./activations";
 import { binaryCrossEntropy, categoricalCrossEntropy } from "./costs";
 import { addBias, dot, elementwise, map, scale, sumColumns, transposed, type Matrix } from "./matrix";

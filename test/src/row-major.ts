@@ -1,4 +1,4 @@
-// Examples as rows (seeds 003–004): X is m × n0, W^[l] is n_(l−1) × n_l, b^[l] is 1 × n_l.
+// Examples as rows (as in "Vectorized Backprop: The Maths" and "Backprop"): X is m × n0, W^[l] is n_(l−1) × n_l, b^[l] is 1 × n_l.
 // dZ here is the per-example derivative ∂L^(i)/∂Z; the 1/m of the cost enters in dW and db.
 import { activations, derivatives, sigmoid } from "./activations";
 import { binaryCrossEntropy, categoricalCrossEntropy } from "./costs";

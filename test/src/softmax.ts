@@ -1,4 +1,4 @@
-// Softmax and its derivative (seed 001): through the full Jacobian, and through the shortcut.
+// Softmax and its derivative (as "Feedforward Neural Networks in Depth, Part 1" derives it): through the full Jacobian, and through the shortcut.
 
 /** a = softmax(z) for one example. */
 export function softmax(z: number[]): number[] {

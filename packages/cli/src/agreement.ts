@@ -62,7 +62,7 @@ export function gradientAgreement(model: Model, X: Tensor, Y: Tensor, options: A
   const layouts = conventions === "both" ? [model.convention, other] : [model.convention];
   const rows = layouts.flatMap((convention) => {
     const converted = convention === model.convention ? model : toConvention(model, convention);
-    const [x, y] = convention === model.convention ? [X, Y] : [transpose(X), transpose(Y)];
+    const [x, y] = convention === model.convention ? [X, Y] : [transpose(X), otherLayout(Y)];
     return agreementRows(converted, x, y, { sample, seed, tolerance });
   });
   return { rows, ok: rows.every((row) => row.ok), table: () => formatTable(rows) };
@@ -75,7 +75,7 @@ function agreementRows(model: Model, X: Tensor, Y: Tensor, { sample, seed, toler
   const architecture = model.architecture;
   if (architecture.kind !== "mlp") throw new Error("gradientAgreement: the hand-derived formulas are for an mlp");
   const model64 = model.dtype === "float64" ? model : mlp({ ...architecture, convention: model.convention, params: noGrad(() => Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, astype(v, "float64")]))) });
-  const [X64, Y64] = noGrad(() => [astype(X, "float64"), astype(Y, "float64")]);
+  const [X64, Y64] = noGrad(() => [astype(X, "float64"), asFloat64(Y)]);
   const rng = new Random(seed);
   return handDerived.rows.map((row) => {
     const gradient = tape[row.name].data;
@@ -91,6 +91,16 @@ function agreementRows(model: Model, X: Tensor, Y: Tensor, { sample, seed, toler
     const ok = row.ok && worst <= tolerance.finiteDifferences;
     return { convention: model.convention, name: row.name, shape: row.shape, handDerived: row.maxRelDifference, finiteDifferences: worst, sampled: entries.length, ok };
   });
+}
+
+/** Targets in float64; int32 class indices stay int32 (they are labels, not values). */
+function asFloat64(t: Tensor): Tensor {
+  return t.dtype === "int32" ? t : astype(t, "float64");
+}
+
+/** Targets laid out for the other convention: a matrix transposed; class indices [m] read the same in both. */
+function otherLayout(t: Tensor): Tensor {
+  return t.rank === 2 ? transpose(t) : t;
 }
 
 function centralDifference(model: Model, name: string, k: number, X: Tensor, Y: Tensor, eps = 1e-6): number {

@@ -1,6 +1,7 @@
 /**
  * The `tapegrad` command line, and the pieces it is made of: gradient-agreement reports,
- * SVG charts of training, Graphviz rendering of traced graphs, MNIST and CSV loading.
+ * SVG charts of training, Graphviz rendering of traced graphs, MNIST and CSV loading, the
+ * demo's convolutional network.
  *
  * @example
  * ```ts
@@ -13,6 +14,8 @@
 export { runCli } from "./cli";
 export { type Io, progressBar, type ProgressCallbacks } from "./progress";
 export { gradientAgreement, type AgreementReport, type AgreementRow, type AgreementOptions, type GradientTolerance } from "./agreement";
+export { layerAgreement, type LayerAgreementReport, type LayerAgreementRow, type LayerAgreementOptions } from "./layer-agreement";
+export { digitCnn, asImages, withShiftedCopies, DIGIT_CNN_SUMMARY, type DigitCnnOptions } from "./cnn";
 export { lineChartSvg, trainingChartSvg, sparkline, niceTicks, project, type Series, type LineChartOptions } from "./charts";
 export { renderDot } from "./render";
 export { loadMnist, type MnistSplit } from "./mnist-data";

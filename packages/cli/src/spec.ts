@@ -1,5 +1,5 @@
 import { Random, tensor, type FloatDType } from "@tapegrad/core";
-import { ACTIVATION_NAMES, mlp, type ActivationName, type Convention, type Dataset, type Model, type OutputKind } from "@tapegrad/nn";
+import { ACTIVATIONS, ACTIVATION_NAMES, mlp, OUTPUT_KINDS, OUTPUTS, type ActivationName, type Convention, type Dataset, type Model, type OutputKind } from "@tapegrad/nn";
 import type { GradientTolerance } from "./agreement";
 import { InputError } from "./errors";
 
@@ -23,7 +23,8 @@ export interface NetworkSpec {
   tolerance: GradientTolerance;
 }
 
-const LOSS_OF_OUTPUT: Record<OutputKind, string> = { sigmoid: "binaryCrossEntropy", softmax: "softmaxCrossEntropy", identity: "mse" };
+/** The activations a spec may name for hidden layers: those with an element-wise g′ in the table (the hand-derived backprop needs it). */
+const HIDDEN_ACTIVATIONS = ACTIVATION_NAMES.filter((name) => ACTIVATIONS[name].gPrime !== undefined);
 const FIELDS = ["sizes", "hidden", "output", "loss", "convention", "seed", "batchSize", "dtype", "tolerance"];
 
 /**
@@ -51,15 +52,18 @@ export function parseSpec(text: string, file: string): NetworkSpec {
   const hidden: unknown[] = Array.isArray(spec.hidden) ? spec.hidden : new Array(hiddenLayers).fill(spec.hidden ?? "tanh");
   if (hidden.length !== hiddenLayers) throw bad("hidden", `lists ${hidden.length} activations, but sizes ${JSON.stringify(sizes)} has ${hiddenLayers} hidden layer(s)`);
   for (const activation of hidden) {
-    if (!ACTIVATION_NAMES.includes(activation as ActivationName) || activation === "softmax") {
-      throw bad("hidden", `has ${JSON.stringify(activation)}; use sigmoid, tanh, relu or identity`);
+    if (typeof activation !== "string" || !(HIDDEN_ACTIVATIONS as readonly string[]).includes(activation)) {
+      throw bad("hidden", `has ${JSON.stringify(activation)}; use ${HIDDEN_ACTIVATIONS.join(", ")}`);
     }
   }
   const output = spec.output ?? "sigmoid";
-  if (!(output in LOSS_OF_OUTPUT)) throw bad("output", `must be 'sigmoid', 'softmax' or 'identity', got ${JSON.stringify(output)}`);
+  if (typeof output !== "string" || !Object.hasOwn(OUTPUTS, output)) {
+    throw bad("output", `must be ${OUTPUT_KINDS.map((kind) => `'${kind}'`).join(", ")}, got ${JSON.stringify(output)}`);
+  }
+  const { lossName } = OUTPUTS[output as OutputKind];
   if (output === "softmax" && sizes.at(-1) < 2) throw bad("sizes", "ends with 1 unit, but a softmax output needs at least 2 classes");
-  if (spec.loss !== undefined && spec.loss !== LOSS_OF_OUTPUT[output as OutputKind]) {
-    throw bad("loss", `is ${JSON.stringify(spec.loss)}, but a ${output} output takes ${LOSS_OF_OUTPUT[output as OutputKind]}`);
+  if (spec.loss !== undefined && spec.loss !== lossName) {
+    throw bad("loss", `is ${JSON.stringify(spec.loss)}, but a ${output} output takes ${lossName}`);
   }
   const convention = spec.convention ?? "row";
   if (convention !== "row" && convention !== "column") throw bad("convention", `must be 'row' or 'column', got ${JSON.stringify(convention)}`);
@@ -70,7 +74,10 @@ export function parseSpec(text: string, file: string): NetworkSpec {
   const dtype = spec.dtype ?? "float64";
   if (dtype !== "float64" && dtype !== "float32") throw bad("dtype", `must be 'float64' or 'float32', got ${JSON.stringify(dtype)}`);
   const defaults = dtype === "float64" ? { handDerived: 1e-9, finiteDifferences: 1e-6 } : { handDerived: 1e-4, finiteDifferences: 1e-3 };
-  const tolerance = { ...defaults, ...(spec.tolerance ?? {}) };
+  const given = spec.tolerance ?? {};
+  if (typeof given !== "object" || given === null || Array.isArray(given)) throw bad("tolerance", 'must be an object such as { "handDerived": 1e-9, "finiteDifferences": 1e-6 }');
+  for (const key of Object.keys(given)) if (!Object.hasOwn(defaults, key)) throw bad("tolerance", `has '${key}'; its fields are handDerived and finiteDifferences`);
+  const tolerance = { ...defaults, ...given };
   for (const key of ["handDerived", "finiteDifferences"] as const) {
     if (!(typeof tolerance[key] === "number" && tolerance[key] >= 0)) throw bad("tolerance", `.${key} must be a non-negative number`);
   }

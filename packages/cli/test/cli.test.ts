@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadMlp, twoMoons } from "@tapegrad/nn";
+import { twoMoons } from "@tapegrad/nn";
+import { loadMlp, loadModel } from "@tapegrad/nn/node";
 import { renderSvg, run } from "./helpers";
 
 const folder = mkdtempSync(join(tmpdir(), "tapegrad-cli-"));
@@ -28,11 +29,22 @@ describe("tapegrad --help", () => {
   });
 
   it("says what is wrong with an unknown command or option, with exit code 2", async () => {
-    expect(await run("fly")).toEqual({ code: 2, out: "", err: "tapegrad: unknown command 'fly'; the commands are demo, check, graph, train (see tapegrad --help)\n" });
+    expect(await run("fly")).toEqual({ code: 2, out: "", err: "tapegrad: unknown command 'fly'; the commands are demo, check, graph, explain, train (see tapegrad --help)\n" });
     const badOption = await run("check", "x.json", "--fast");
     expect(badOption.code).toBe(2);
     expect(badOption.err).toMatch(/^tapegrad check: Unknown option '--fast'.*; see tapegrad check --help\n$/);
     expect((await run()).code).toBe(2);
+  });
+
+  it.each(["constructor", "toString", "__proto__", "hasOwnProperty"])("treats '%s' as an unknown command or option value, not as a property", async (name) => {
+    expect(await run(name)).toEqual({ code: 2, out: "", err: `tapegrad: unknown command '${name}'; the commands are demo, check, graph, explain, train (see tapegrad --help)\n` });
+    const csv = file("one.csv", "x,y\n1,a\n2,b\n3,a\n4,b\n");
+    for (const option of ["--optimizer", "--activation", "--convention"]) {
+      const result = await run("train", csv, "--target", "y", option, name);
+      expect(result.code, option).toBe(2);
+      expect(result.err, option).toMatch(new RegExp(`^tapegrad train: ${option} must be .*, got '${name.replace(/_/g, "_")}'\n$`));
+    }
+    expect(await run("demo", "--model", name)).toMatchObject({ code: 2, err: `tapegrad demo: --model must be mlp or cnn, got '${name}'\n` });
   });
 });
 
@@ -163,6 +175,30 @@ describe("tapegrad demo", () => {
     expect(chart.colored(0x25, 0x63, 0xeb)).toBeGreaterThan(100);
     expect(chart.colored(0xdc, 0x26, 0x26)).toBeGreaterThan(100);
     expect(loadMlp(join(out, "weights.json")).architecture).toMatchObject({ sizes: [784, 128, 10] });
+  });
+});
+
+describe("tapegrad demo --model cnn", () => {
+  it("trains the CNN, checks every parameter by hand and by finite differences, and writes pictures and weights that load", async () => {
+    const out = join(folder, "cnn-out");
+    // with the "--" that `pnpm run demo -- --model cnn` passes on
+    const result = await run("demo", "--", "--model", "cnn", "--epochs", "1", "--examples", "600", "--out", out);
+    expect(result.err).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/480 training and 120 test digits as images \[N, 1, 28, 28\]; .* 1440 training images in all/);
+    expect(result.out).toMatch(/^epoch 1\/1 .* test \d+\.\d%$/m);
+    expect(Number(/test accuracy: ([\d.]+)%/.exec(result.out)![1])).toBeGreaterThan(30);
+    for (const name of ["conv1.W", "conv1.b", "conv2.W", "conv2.b", "fc1.W", "fc1.b", "fc2.W", "fc2.b"]) {
+      expect(result.out).toMatch(new RegExp(`^${name.replace(".", "\\.")}\\s+\\[[\\d, ]+\\]\\s+\\d\\.\\de[-+]\\d+\\s+\\S+ \\(\\d entries\\)\\s+yes$`, "m"));
+    }
+    expect(result.out).toMatch(/walks the network layer by layer, dense, flatten, pooling and convolution/);
+    expect(renderSvg(readFileSync(join(out, "graph.svg"), "utf8")).dark).toBeGreaterThan(2000);
+    expect(readFileSync(join(out, "graph.svg"), "utf8")).toContain("conv2dBackwardInput");
+    expect(renderSvg(readFileSync(join(out, "training.svg"), "utf8")).colored(0x25, 0x63, 0xeb)).toBeGreaterThan(20); // one epoch: one point per line
+    const model = loadModel(join(out, "weights.json"));
+    expect(model.architecture.kind).toBe("sequential");
+    expect(Object.keys(model.params)).toEqual(["conv1.W", "conv1.b", "conv2.W", "conv2.b", "fc1.W", "fc1.b", "fc2.W", "fc2.b"]);
+    expect(model.dtype).toBe("float32");
   });
 });
 

@@ -1,9 +1,9 @@
 import { makeOp, type Op, type VjpContext } from "./op";
 import { add } from "./ops/binary";
 import { identity } from "./ops/movement";
-import { formatShape, shapesEqual } from "./shape";
+import { describeValue, formatShape, notATensor, shapesEqual } from "./shape";
 import { backward, Tape, withoutTapes, withTape } from "./tape";
-import { onesLike, Tensor, zerosLike } from "./tensor";
+import { onesLike, storageOf, Tensor, zerosLike } from "./tensor";
 import { collectTensors, mapTensors, type TensorTree } from "./tree";
 
 /**
@@ -46,6 +46,7 @@ export interface ValueAndGradients<Args extends unknown[]> {
 export function valueAndGrad(f: (...args: Tensor[]) => Tensor): (...args: Tensor[]) => ValueAndGradients<Tensor[]>;
 export function valueAndGrad<Args extends unknown[]>(f: (...args: Args) => Tensor): (...args: Args) => ValueAndGradients<Args>;
 export function valueAndGrad(f: (...args: any[]) => Tensor): (...args: any[]) => { value: Tensor; grads: any } {
+  checkFunction("valueAndGrad", f);
   return (...args: any[]) => {
     const tape = new Tape();
     const watched = mapTensors(args, (x) => watchArgument(tape, x)) as any[];
@@ -79,6 +80,7 @@ export function valueAndGrad(f: (...args: any[]) => Tensor): (...args: any[]) =>
 export function grad(f: (...args: Tensor[]) => Tensor): (...args: Tensor[]) => Tensor[];
 export function grad<Args extends unknown[]>(f: (...args: Args) => Tensor): (...args: Args) => GradientOf<Args>;
 export function grad(f: (...args: any[]) => Tensor): (...args: any[]) => any {
+  checkFunction("grad", f);
   const withValue = valueAndGrad(f);
   return (...args: any[]) => withValue(...args).grads;
 }
@@ -106,6 +108,7 @@ export function vjp<Args extends unknown[], Out extends TensorTree>(
   f: (...args: Args) => Out,
   ...primals: Args
 ): VjpResult<Args, Out> {
+  checkFunction("vjp", f);
   const tape = new Tape();
   const watched = mapTensors(primals, (x) => watchArgument(tape, x)) as Args;
   const out = withTape(tape, () => f(...watched));
@@ -142,6 +145,7 @@ export function vjp<Args extends unknown[], Out extends TensorTree>(
  * ```
  */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== "function") throw new Error(`noGrad: expects a function to run without recording, got ${describeValue(fn)}`);
   return withoutTapes(fn);
 }
 
@@ -154,7 +158,16 @@ export function noGrad<T>(fn: () => T): T {
  * ```
  */
 export function stopGradient(x: Tensor): Tensor {
-  return new Tensor(x.data, x.shape);
+  if (!(x instanceof Tensor)) throw notATensor("stopGradient", "x", x);
+  return new Tensor(storageOf(x), x.shape);
+}
+
+/** Options of {@link customVjp}. */
+export interface CustomVjpOptions {
+  /** The op's name in errors and pictures of the graph; the forward function's name by default. */
+  name?: string;
+  /** As `OpDefinition.onceDifferentiable`: the vjp is not written with tensor ops, and a second derivative through it raises. */
+  onceDifferentiable?: boolean;
 }
 
 /**
@@ -176,13 +189,29 @@ export function stopGradient(x: Tensor): Tensor {
 export function customVjp(
   forward: (...inputs: Tensor[]) => Tensor,
   vjpRule: (g: Tensor, context: VjpContext<void>) => readonly (Tensor | null)[],
-  options: { name?: string } = {},
+  options: CustomVjpOptions = {},
 ): Op<void> {
+  if (typeof forward !== "function" || typeof vjpRule !== "function") {
+    throw new Error(
+      `customVjp: expects a forward function and a vjp function, got ${describeValue(forward)} and ${describeValue(vjpRule)}`,
+    );
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new Error(`customVjp: options must be an object such as { name: 'mySoftplus' }, got ${describeValue(options)}`);
+  }
   return makeOp<void>({
     name: options.name ?? (forward.name || "customVjp"),
+    onceDifferentiable: options.onceDifferentiable,
     forward: (inputs) => forward(...inputs),
     vjp: vjpRule,
   });
+}
+
+/** Throws unless `f` is a function, naming the transform. */
+function checkFunction(transform: string, f: unknown): void {
+  if (typeof f !== "function") {
+    throw new Error(`${transform}: expects the function to differentiate, got ${describeValue(f)}; for example ${transform}((x) => sum(square(x)))`);
+  }
 }
 
 /** The gradient of an argument: its cotangent, zeros where the value did not depend on it, null for int32. */

@@ -13,9 +13,11 @@
  * @module @tapegrad/core
  */
 import { sealBuiltinOps } from "./op";
+import { installTensorMethods } from "./methods";
 
 export { Tensor, tensor, zeros, ones, full, eye, zerosLike, onesLike, isNdArray } from "./tensor";
 export type { NestedArray, TensorInput, TensorLike, TensorOptions } from "./tensor";
+export type { TensorMethods } from "./methods";
 export type { DType, FloatDType, TypedArray } from "./dtype";
 export { Random, randn, uniform, type RandomOptions } from "./random";
 export {
@@ -41,6 +43,7 @@ export {
   noGrad,
   stopGradient,
   customVjp,
+  type CustomVjpOptions,
   type GradientOf,
   type ValueAndGradients,
   type VjpResult,
@@ -76,8 +79,25 @@ export {
   type TraceOptions,
   type DotOptions,
 } from "./trace";
+export { name, type GraphOp } from "./trace";
+export {
+  explainGradients,
+  compareIntermediates,
+  type ExplainOptions,
+  type GradientExplanation,
+  type ExplanationStep,
+  type CotangentFlow,
+  type FanOut,
+  type ExplanationDotOptions,
+  type IntermediateCompareOptions,
+  type IntermediateComparison,
+  type IntermediateRow,
+  type Divergence,
+} from "./explain";
 export { setMatmulKernel, type MatmulKernel } from "./kernels/matmul";
 export { wasmSimdAvailable } from "./kernels/wasm/gemm";
 
 // Every op defined above is built in: its name is reserved from here on.
 sealBuiltinOps();
+// Every tensor gets the ops as methods (x.matmul(W).add(b)); called here, where bundlers cannot drop it.
+installTensorMethods();

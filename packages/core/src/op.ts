@@ -1,5 +1,5 @@
-import { pauseTapes, record, resumeTapes } from "./tape";
-import { scalar, Tensor, type TensorLike } from "./tensor";
+import { beginForward, endForward, record } from "./tape";
+import { scalar, storageOf, Tensor, type TensorLike } from "./tensor";
 import { DEFAULT_DTYPE, type DType } from "./dtype";
 import { checkForwardAnomaly } from "./anomaly";
 
@@ -50,6 +50,13 @@ export interface OpDefinition<A = void> {
   readonly formula?: string;
   /** The vjp in one line of math, one term per input: `"dx = g·out"`. */
   readonly vjpFormula?: string;
+  /**
+   * Set it when the vjp is not written with tensor ops (it computes on raw arrays, or calls
+   * kernels): first derivatives work as usual, and a gradient of a gradient through the op
+   * (grad of grad, a Hessian, jvp) raises an error naming it. Without the flag such a vjp
+   * is caught too, as soon as a second derivative is taken: the error says how to fix it.
+   */
+  readonly onceDifferentiable?: boolean;
   /** Computes the output from the inputs; nothing it does is recorded. */
   forward(inputs: readonly Tensor[], attrs: A): Tensor;
   /** Returns one gradient per input (or `null`) given `g`, the gradient of the output. */
@@ -63,6 +70,12 @@ export interface OpDefinition<A = void> {
  */
 export interface Op<A = void> {
   (...inputs: TensorLike[]): Tensor;
+  /**
+   * A one-input op as the callback of `Array.prototype.map` (or `forEach`, `filter`…), which
+   * passes (element, index, array): the index and the array are ignored, so `[a, b].map(exp)`
+   * is `[exp(a), exp(b)]`. An op of more inputs refuses them, saying what to write instead.
+   */
+  (element: Tensor, index: number, array: readonly Tensor[]): Tensor;
   /** Runs the op on `inputs` with attributes `attrs`. */
   run(inputs: readonly TensorLike[], attrs: A): Tensor;
   /** The definition the op was made from. */
@@ -130,19 +143,19 @@ export function registeredOps(): ReadonlyMap<string, Op<any>> {
 export function makeOp<A>(definition: OpDefinition<A>): Op<A> {
   const run = (rawInputs: readonly TensorLike[], attrs: A, ownsInputs: boolean): Tensor => {
     const inputs = toTensors(definition, rawInputs, ownsInputs);
-    const saved = pauseTapes();
+    const saved = beginForward();
     let out: unknown;
     try {
       out = definition.forward(inputs, attrs);
+      if (!(out instanceof Tensor)) {
+        throw new Error(`forward of op '${definition.name}' returned ${String(out)}; it must return a Tensor`);
+      }
+      checkForwardAnomaly(definition, inputs, out);
     } finally {
-      resumeTapes(saved);
+      endForward(saved);
     }
-    if (!(out instanceof Tensor)) {
-      throw new Error(`forward of op '${definition.name}' returned ${String(out)}; it must return a Tensor`);
-    }
-    checkForwardAnomaly(definition, inputs, out);
     // The tape identifies tensors by object: an output that is one of the inputs gets its own.
-    if (inputs.includes(out)) out = new Tensor(out.data, out.shape);
+    if (inputs.includes(out)) out = new Tensor(storageOf(out), out.shape);
     record(definition, inputs, out as Tensor, attrs);
     return out as Tensor;
   };
@@ -158,8 +171,16 @@ export function makeOp<A>(definition: OpDefinition<A>): Op<A> {
 function toTensors(definition: OpDefinition<any>, rawInputs: readonly TensorLike[], ownsInputs: boolean): Tensor[] {
   const arity = definition.inputNames?.length;
   if (arity !== undefined && rawInputs.length !== arity) {
+    const fromArrayCallback = isArrayCallbackCall(rawInputs);
+    // Array.prototype.map (and forEach, filter, flatMap…) passes (element, index, array): a
+    // one-input op used as their callback takes the element alone, so `[a, b].map(exp)` works.
+    if (arity === 1 && fromArrayCallback) return toTensors(definition, rawInputs.slice(0, 1), true);
+    const hint = fromArrayCallback
+      ? `; these look like the (element, index, array) that Array.prototype.map passes to its callback: ` +
+        `write xs.map((x) => ${definition.name}(x, …)) to give the other input(s)`
+      : "";
     throw new Error(
-      `${definition.name}: expects ${arity} input(s) (${definition.inputNames!.join(", ")}), got ${rawInputs.length}`,
+      `${definition.name}: expects ${arity} input(s) (${definition.inputNames!.join(", ")}), got ${rawInputs.length}${hint}`,
     );
   }
   const kinds = definition.inputKinds;
@@ -210,6 +231,13 @@ function toTensors(definition: OpDefinition<any>, rawInputs: readonly TensorLike
     }
     return scalar(input, scalarDType);
   });
+}
+
+/** Whether the arguments are the (element, index, array) that Array.prototype.map and its kin pass to a callback. */
+function isArrayCallbackCall(args: readonly unknown[]): boolean {
+  if (args.length !== 3) return false;
+  const [element, index, array] = args;
+  return typeof index === "number" && Array.isArray(array) && array[index] === element;
 }
 
 function inputLabel(definition: OpDefinition<any>, j: number): string {

@@ -106,7 +106,7 @@ export interface RandomOptions {
  * @example `randn([3, 2], { seed: 0, std: 0.1 })`
  */
 export function randn(shape: Shape, options: RandomOptions & { mean?: number; std?: number }): Tensor {
-  const { mean = 0, std = 1 } = options;
+  const { mean = 0, std = 1 } = options ?? {}; // a missing options object is reported by fill
   return fill("randn", shape, options, (rng) => mean + std * rng.normal());
 }
 
@@ -115,7 +115,7 @@ export function randn(shape: Shape, options: RandomOptions & { mean?: number; st
  * @example `uniform([2, 2], { seed: 7, low: -1, high: 1 })`
  */
 export function uniform(shape: Shape, options: RandomOptions & { low?: number; high?: number }): Tensor {
-  const { low = 0, high = 1 } = options;
+  const { low = 0, high = 1 } = options ?? {};
   return fill("uniform", shape, options, (rng) => low + (high - low) * rng.uniform());
 }
 

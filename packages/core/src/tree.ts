@@ -36,11 +36,12 @@ export function mapTensors(
     const child = (key: string) => (path === "" ? key : `${path}.${key}`);
     return Object.fromEntries(Object.entries(tree).map(([key, item]) => [key, mapTensors(item, onTensor, onOther, child(key))]));
   }
-  if (typeof tree === "object" && tree !== null && holdsTensors(tree)) {
+  if (typeof tree === "object" && tree !== null && holdsTensors(tree, new Set())) {
     const kind = tree.constructor?.name ?? "object";
+    const example = tree instanceof Set ? "[...set]" : "{ ...instance }";
     throw new Error(
-      `a ${kind} instance${path ? ` at '${path}'` : ""} holds tensors, but gradients can only be given back for ` +
-        `tensors in arrays, plain objects and Maps; pass its tensors in one of those (for example { ...instance })`,
+      `${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind} instance${path ? ` at '${path}'` : ""} holds tensors, but gradients can only be given back for ` +
+        `tensors in arrays, plain objects and Maps; pass its tensors in one of those (for example ${example})`,
     );
   }
   return onOther(tree);
@@ -62,8 +63,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Whether an object other than a plain container has a tensor among its own properties, one level down. */
-function holdsTensors(value: object): boolean {
-  if (ArrayBuffer.isView(value)) return false;
-  return Object.values(value).some((item) => item instanceof Tensor || (Array.isArray(item) && item.some((x) => x instanceof Tensor)));
+/** Whether an object other than a plain container holds a tensor, at any depth (in its properties, arrays, Maps and Sets). */
+function holdsTensors(value: unknown, seen: Set<object>): boolean {
+  if (value instanceof Tensor) return true;
+  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value) || seen.has(value)) return false;
+  seen.add(value);
+  const items = value instanceof Map || value instanceof Set ? [...value.values()] : Object.values(value);
+  return items.some((item) => holdsTensors(item, seen));
 }

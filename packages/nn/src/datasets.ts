@@ -63,3 +63,62 @@ export function spiral(options: DatasetOptions & { examplesPerClass: number; cla
   }
   return arrange(rows, targets, options);
 }
+
+/**
+ * Two concentric circles with Gaussian noise: the outer one (radius 1) labelled 0, the inner
+ * one (radius `factor`, 0.5 by default) labelled 1, alternating; seeded. As scikit-learn's
+ * `make_circles`, except that the angles are drawn at random rather than evenly spaced.
+ * @example `circles({ examples: 200, noise: 0.05, seed: 0, convention: "row" }).targets.shape // [200, 1]`
+ */
+export function circles(options: DatasetOptions & { examples: number; noise?: number; factor?: number; seed: number }): Dataset {
+  const { examples, noise = 0.05, factor = 0.5, seed } = options;
+  checkExamples("circles", examples);
+  if (!(typeof factor === "number" && factor > 0 && factor < 1)) {
+    throw new Error(`circles: factor (the inner radius over the outer one) must be a number in (0, 1), got ${JSON.stringify(factor)}`);
+  }
+  checkNoise("circles", noise);
+  const rng = new Random(seed);
+  const rows: number[][] = [];
+  const targets: number[][] = [];
+  for (let i = 0; i < examples; i++) {
+    const label = i % 2;
+    const radius = label === 0 ? 1 : factor;
+    const angle = 2 * Math.PI * rng.uniform();
+    rows.push([radius * Math.cos(angle) + noise * rng.normal(), radius * Math.sin(angle) + noise * rng.normal()]);
+    targets.push([label]);
+  }
+  return arrange(rows, targets, options);
+}
+
+/**
+ * XOR as a cloud of points: x and y uniform in [−1, 1], labelled 1 where their signs
+ * differ (x·y < 0) and 0 where they agree, then moved by Gaussian noise of standard
+ * deviation `noise` (0 by default, so the four quadrants are cleanly separated); seeded.
+ * {@link xor} is the four-point truth table.
+ * @example `xorQuadrants({ examples: 200, noise: 0.1, seed: 0, convention: "column" }).inputs.shape // [2, 200]`
+ */
+export function xorQuadrants(options: DatasetOptions & { examples: number; noise?: number; seed: number }): Dataset {
+  const { examples, noise = 0, seed } = options;
+  checkExamples("xorQuadrants", examples);
+  checkNoise("xorQuadrants", noise);
+  const rng = new Random(seed);
+  const rows: number[][] = [];
+  const targets: number[][] = [];
+  for (let i = 0; i < examples; i++) {
+    const x = 2 * rng.uniform() - 1;
+    const y = 2 * rng.uniform() - 1;
+    targets.push([x * y < 0 ? 1 : 0]);
+    rows.push([x + noise * rng.normal(), y + noise * rng.normal()]);
+  }
+  return arrange(rows, targets, options);
+}
+
+function checkExamples(where: string, examples: unknown): void {
+  if (!Number.isInteger(examples) || (examples as number) < 1) throw new Error(`${where}: examples must be a positive integer, got ${JSON.stringify(examples)}`);
+}
+
+function checkNoise(where: string, noise: unknown): void {
+  if (!(typeof noise === "number" && noise >= 0 && Number.isFinite(noise))) {
+    throw new Error(`${where}: noise (a standard deviation) must be a finite number ≥ 0, got ${JSON.stringify(noise)}`);
+  }
+}

@@ -1,50 +1,24 @@
-import {
-  binaryCrossEntropyWithLogits,
-  div,
-  formatShape,
-  shapesEqual,
-  softmaxCrossEntropy,
-  square,
-  sub,
-  sum,
-  type Tensor,
-} from "@tapegrad/core";
-import { exampleAxis, featureAxis, type Convention } from "./convention";
+import type { Tensor } from "@tapegrad/core";
+import type { Convention } from "./convention";
+import { outputAxes, outputNamed, type OutputKind } from "./output";
+
+export type { OutputKind } from "./output";
 
 /**
- * What a model's output layer computes, which fixes its loss:
- * `'sigmoid'` (binary cross-entropy from logits), `'softmax'` (categorical cross-entropy
- * from logits, one-hot targets), `'identity'` (squared error).
- */
-export type OutputKind = "sigmoid" | "softmax" | "identity";
-
-/**
- * The loss matching an output kind, computed from the output layer's pre-activation Z:
- * the per-example loss summed over the output units, averaged over the m examples of the
- * convention's example axis. Sigmoid and softmax losses are computed stably from logits.
+ * The loss matching an output kind, computed from the output layer's pre-activation Z (see
+ * {@link OUTPUTS}): the per-example loss summed over the output units, averaged over the m
+ * examples (axis 0 in the row convention, the last axis in the column convention). Sigmoid
+ * and softmax losses are computed stably from logits; a softmax output also takes int32
+ * class indices (the output's shape without the class axis).
  *
  * - `'sigmoid'`: J = −(1/m) Σ [y·log σ(z) + (1 − y)·log(1 − σ(z))]
  * - `'softmax'`: J = −(1/m) Σ_examples Σ_classes y·log softmax(z)
- * - `'identity'`: J = (1/m) Σ (z − y)²
+ * - `'identity'`: J = (1/m) Σ (z − y)², summed over the output units (n_L × PyTorch's `MSELoss()`)
  *
  * @example `outputLoss("sigmoid", Z2, Y, "column")`
  */
 export function outputLoss(output: OutputKind, logits: Tensor, targets: Tensor, convention: Convention): Tensor {
-  if (!shapesEqual(logits.shape, targets.shape)) {
-    throw new Error(
-      `loss: targets of shape ${formatShape(targets.shape)} do not match the model's output of shape ${formatShape(logits.shape)} ` +
-        `(${convention} convention: ${convention === "row" ? "examples as rows" : "examples as columns"})`,
-    );
-  }
-  const m = logits.shape[exampleAxis(convention)];
-  switch (output) {
-    case "sigmoid":
-      return div(sum(binaryCrossEntropyWithLogits(logits, targets, { reduction: "none" })), m);
-    case "softmax":
-      return softmaxCrossEntropy(logits, targets, { axis: featureAxis(convention), reduction: "mean" });
-    case "identity":
-      return div(sum(square(sub(logits, targets))), m);
-    default:
-      throw new Error(`loss: unknown output kind ${JSON.stringify(output)}; use 'sigmoid', 'softmax' or 'identity'`);
-  }
+  const definition = outputNamed(output, "loss");
+  definition.checkTargets("loss", logits, targets, convention);
+  return definition.loss(logits, targets, outputAxes(logits, convention));
 }

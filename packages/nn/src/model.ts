@@ -1,10 +1,11 @@
-import { formatShape, full, noGrad, Random, shapesEqual, sigmoid, softmax, transpose, type FloatDType, type Tensor } from "@tapegrad/core";
-import { ACTIVATION_NAMES, type ActivationName } from "./activation";
-import { checkConvention, featureAxis, type Convention } from "./convention";
-import { dense } from "./dense";
+import { formatShape, full, noGrad, Random, shapesEqual, transpose, type FloatDType, type Tensor } from "@tapegrad/core";
+import { activationLabel, activationNamed, type Activation, type ActivationName, type CustomActivationName } from "./activation";
+import { checkConvention, type Convention } from "./convention";
+import { dense, type Dense } from "./dense";
 import type { Initializer } from "./init";
 import { evaluationContext, initializeParameters, parameterShapes, type Layer, type LayerContext, type LayerDescription, type Params } from "./layer";
 import { outputLoss, type OutputKind } from "./loss";
+import { outputAxes, outputNamed } from "./output";
 
 /** A multilayer perceptron, as saved with its weights. */
 export interface MlpArchitecture {
@@ -12,8 +13,8 @@ export interface MlpArchitecture {
   kind: "mlp";
   /** [n0, n1, …, nL]. */
   sizes: number[];
-  /** The hidden layers' activations. */
-  hidden: ActivationName[];
+  /** The hidden layers' activations: names, or `custom:<function name>` for functions of your own. */
+  hidden: (ActivationName | CustomActivationName)[];
   /** The output kind. */
   output: OutputKind;
 }
@@ -107,7 +108,7 @@ export class Model<I = Tensor, O = Tensor, T = Tensor> {
     }
     this.layers = options.layers;
     this.convention = options.convention;
-    this.output = options.loss ? "custom" : (options.output ?? "identity");
+    this.output = options.loss ? "custom" : outputNamed(options.output ?? "identity", "model").kind;
     this.dtype = options.dtype ?? "float64";
     this.forwardFn = options.forward;
     this.customLoss = options.loss;
@@ -165,7 +166,11 @@ export class Model<I = Tensor, O = Tensor, T = Tensor> {
 
   /** The loss averaged over the examples (see {@link outputLoss}), or the model's own loss. */
   loss(params: Params, inputs: I, targets: T, context: LayerContext = this.context(false)): Tensor {
-    const outputs = this.forward(params, inputs, context);
+    return this.lossOf(this.forward(params, inputs, context), targets);
+  }
+
+  /** The loss of outputs the forward pass gave (see {@link outputLoss}), or the model's own loss. */
+  lossOf(outputs: O, targets: T): Tensor {
     if (this.customLoss) return this.customLoss(outputs, targets);
     return outputLoss(this.output as OutputKind, outputs as Tensor, targets as Tensor, this.convention);
   }
@@ -174,9 +179,8 @@ export class Model<I = Tensor, O = Tensor, T = Tensor> {
   predict(inputs: I): O {
     return noGrad(() => {
       const outputs = this.forward(this.params, inputs);
-      if (this.output === "sigmoid") return sigmoid(outputs as Tensor) as O;
-      if (this.output === "softmax") return softmax(outputs as Tensor, featureAxis(this.convention)) as O;
-      return outputs;
+      if (this.output === "custom") return outputs;
+      return outputNamed(this.output, "predict").activate(outputs as Tensor, outputAxes(outputs as Tensor, this.convention)) as O;
     });
   }
 
@@ -223,8 +227,11 @@ export function graph<I = Tensor, O = Tensor, T = Tensor>(options: GraphOptions<
 export interface MlpOptions {
   /** Widths [n0, n1, …, nL]: input features, then each layer's units. */
   sizes: number[];
-  /** The hidden layers' activation, one for all or one per hidden layer; `'tanh'` by default. */
-  hidden?: ActivationName | ActivationName[];
+  /**
+   * The hidden layers' activation, one for all or one per hidden layer: a name or any
+   * function of a tensor (custom ops included); `'tanh'` by default.
+   */
+  hidden?: Activation | readonly Activation[];
   /** The output layer's kind; `'identity'` by default. */
   output?: OutputKind;
   /** The batch layout. */
@@ -257,13 +264,15 @@ export function mlp(options: MlpOptions): Model {
     throw new Error(`mlp: sizes must list at least two positive integers [n0, …, nL], got ${JSON.stringify(sizes)}`);
   }
   const depth = sizes.length - 1;
-  const hidden = Array.isArray(options.hidden) ? options.hidden : new Array<ActivationName>(depth - 1).fill(options.hidden ?? "tanh");
+  const given = options.hidden ?? "tanh";
+  const hidden: Activation[] = Array.isArray(given) ? [...given] : new Array(depth - 1).fill(given);
   if (hidden.length !== depth - 1) {
     throw new Error(`mlp: ${depth - 1} hidden layer(s) need ${depth - 1} activation(s), got ${hidden.length}`);
   }
-  for (const activation of hidden) {
-    if (!ACTIVATION_NAMES.includes(activation)) throw new Error(`mlp: unknown activation ${JSON.stringify(activation)}; use one of ${ACTIVATION_NAMES.join(", ")}`);
-  }
+  hidden.forEach((activation, l) => {
+    if (typeof activation !== "function") activationNamed(activation, `mlp: hidden layer ${l + 1}`);
+  });
+  outputNamed(output, "mlp");
   const layers = sizes.slice(1).map((units, l) =>
     dense({
       name: `layer${l + 1}`,
@@ -282,7 +291,7 @@ export function mlp(options: MlpOptions): Model {
     seed: options.seed,
     dtype: options.dtype,
     params: options.params,
-    architecture: { kind: "mlp", sizes: [...sizes], hidden: [...hidden], output },
+    architecture: { kind: "mlp", sizes: [...sizes], hidden: hidden.map(activationLabel), output },
   });
 }
 
@@ -349,6 +358,7 @@ export function toConvention(model: Model, convention: Convention): Model {
     );
   }
   if (model.convention === convention) return model;
-  const { sizes, hidden, output } = model.architecture;
+  const { sizes, output } = model.architecture;
+  const hidden = model.layers.slice(0, -1).map((layer) => (layer as Dense).activation); // functions of your own included
   return mlp({ sizes, hidden, output, convention, dtype: model.dtype, params: transposeParameters(model.params) });
 }

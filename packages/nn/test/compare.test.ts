@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tensor } from "@tapegrad/core";
-import { compareGradients, manualBackprop, mlp } from "../src";
+import { compareBackprop, compareGradients, dense, manualBackprop, mlp, sequential } from "../src";
 
 describe("compareGradients", () => {
   const expected = { "layer1.W": tensor([[1, 2], [3, 4]]), "layer1.b": tensor([[1], [1]]), "layer2.W": tensor([[0.5, -0.5]]), "layer2.b": tensor([[2]]) };
@@ -59,5 +59,52 @@ describe("manualBackprop", () => {
     expect(result.dZ[1].toArray()).toEqual([[1, 3]]);
     expect(result.grads["layer1.W"].toArray()).toEqual([[7]]);
     expect(result.grads["layer1.b"].toArray()).toEqual([[4]]);
+  });
+});
+
+describe("compareBackprop", () => {
+  const model = sequential(
+    [dense({ name: "hidden", inputSize: 2, units: 3, activation: "tanh", convention: "row" }), dense({ name: "out", inputSize: 3, units: 1, convention: "row" })],
+    { output: "sigmoid", seed: 3 },
+  );
+  const X = tensor([[0.5, -1], [1, 2], [0, 0.3]]);
+  const Y = tensor([[1], [0], [1]]);
+
+  it("lists, in backward order, the output's cotangent, then each layer's parameter gradients and input cotangent", () => {
+    const report = compareBackprop(model, X, Y, { rtol: 1e-12 });
+    expect(report.ok).toBe(true);
+    expect(report.rows.map((row) => [row.layer, row.kind, row.name, row.shape])).toEqual([
+      ["loss", "sigmoid", "∂J/∂(output of out)", [3, 1]],
+      ["out", "dense", "out.W", [3, 1]],
+      ["out", "dense", "out.b", [1, 1]],
+      ["out", "dense", "∂J/∂(input of out)", [3, 3]],
+      ["hidden", "dense", "hidden.W", [2, 3]],
+      ["hidden", "dense", "hidden.b", [1, 3]],
+      ["hidden", "dense", "∂J/∂(input of hidden)", [3, 2]],
+    ]);
+    const lines = report.table().split("\n");
+    expect(lines[0]).toMatch(/^layer\s+rule\s+gradient\s+shape\s+max \|difference\|\s+max relative\s+agree$/);
+    expect(lines[2]).toMatch(/^loss\s+sigmoid\s+∂J\/∂\(output of out\)\s+\[3, 1\]\s+\S+\s+\S+\s+yes$/);
+    expect(lines.at(-1)).toBe("every hand-derived step agrees with the tape");
+  });
+
+  it("keeps the hand-derived pass: each layer's values, cotangents as ∂J/∂·", () => {
+    const { byHand } = compareBackprop(model, X, Y);
+    expect(byHand.layers!.map((layer) => [layer.name, layer.kind, layer.input.shape, layer.output.shape])).toEqual([
+      ["hidden", "dense", [3, 2], [3, 3]],
+      ["out", "dense", [3, 3], [3, 1]],
+    ]);
+    // ∂J/∂Z^[L] = (σ(Z) − Y)/m for a sigmoid output, with m = 3
+    const z = byHand.A[2];
+    const expected = Array.from(z.data, (v, i) => (1 / (1 + Math.exp(-v)) - Y.data[i]) / 3);
+    expect(Array.from(byHand.dA[2].data)).toEqual(expected.map((v) => expect.closeTo(v, 15)));
+    expect(byHand.layers![0].intermediates.dZ.shape).toEqual([3, 3]);
+  });
+
+  it("names the rule and the layer of the first wrong gradient", () => {
+    const broken = sequential([dense({ name: "out", inputSize: 2, units: 1, convention: "row" })], { output: "identity", seed: 1 });
+    const report = compareBackprop(broken, X, Y, { rules: { dense: (step) => ({ dX: step.dOut.matmul(step.params["out.W"], { transposeB: true }), grads: { "out.W": tensor([[0], [0]]), "out.b": tensor([[0]]) } }) } });
+    expect(report.firstDisagreement).toBe("out.W");
+    expect(report.table().split("\n").at(-1)).toBe("first disagreement in backward order: out.W, computed by the dense rule of layer 'out'");
   });
 });

@@ -57,11 +57,11 @@ describe("fit's errors", () => {
   it("refuses mismatched example counts and bad settings", () => {
     const model = mlp({ sizes: [2, 1], output: "sigmoid", convention: "row" });
     expect(() => fit(model, { inputs: tensor([[1, 2], [3, 4]]), targets: tensor([[1]]) }, { epochs: 1 })).toThrow(
-      "dataset: the tensors disagree on the number of examples along axis 0 (row convention, examples as rows): [2, 2], [1, 1]; is the data laid out for the other convention?",
+      "dataset: the tensors disagree on the number of examples along axis 0 (row convention, examples as rows): inputs [2, 2], targets [1, 1]",
     );
     expect(() => fit(model, xor({ convention: "row" }), { epochs: 0 })).toThrow("fit: epochs must be a positive integer, got 0");
     expect(() => fit(model, xor({ convention: "row" }), { epochs: 1, batchSize: 1.5 })).toThrow(/batchSize must be a positive integer/);
-    expect(() => fit(model, xor({ convention: "column" }), { epochs: 1 })).toThrow(/along axis 0 .* \[2, 4\], \[1, 4\]; is the data laid out for the other convention\?/);
+    expect(() => fit(model, xor({ convention: "column" }), { epochs: 1 })).toThrow(/along axis 0 .*: inputs \[2, 4\], targets \[1, 4\]; the data looks laid out for the 'column' convention$/);
   });
 });
 

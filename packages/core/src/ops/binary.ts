@@ -1,4 +1,5 @@
 import { defineOp, type Op } from "../op";
+import { checkTensor } from "../check";
 import { allocate } from "../dtype";
 import { formatShape, shapesEqual } from "../shape";
 import { Tensor } from "../tensor";
@@ -115,6 +116,9 @@ const addScaledOp = defineOp<{ alpha: number }>({
  * @example `addScaled(tensor([1, 2]), tensor([10, 20]), 0.5) // [6, 12]`
  */
 export function addScaled(x: Tensor, y: Tensor, alpha: number): Tensor {
+  checkTensor("addScaled", "x", x);
+  checkTensor("addScaled", "y", y);
+  if (typeof alpha !== "number") throw new Error(`addScaled: alpha must be a number, got ${String(alpha)}`);
   if (!shapesEqual(x.shape, y.shape)) {
     throw new Error(`addScaled: x has shape ${formatShape(x.shape)} and y has shape ${formatShape(y.shape)}; they must be equal`);
   }

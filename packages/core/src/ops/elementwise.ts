@@ -1,7 +1,7 @@
 import { defineOp, type Op } from "../op";
 import { GELU_BETA, GELU_KAPPA, mapUnary } from "../kernels/elementwise";
 import { add, div, mul, sub } from "./binary";
-import { zerosLike, type Tensor, type TensorLike } from "../tensor";
+import { Tensor, zerosLike, type TensorLike } from "../tensor";
 
 // Element-wise functions of one tensor. Each vjp is one line of math on `g` (the gradient
 // of the output), `x` (the input) and `out` (the output, reused where it is cheaper); the
@@ -355,8 +355,8 @@ export interface GeluOptions {
  * ```
  */
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
-  if (typeof options !== "object" || options === null) {
-    throw new Error(`gelu: options must be an object such as { approximate: 'tanh' }, got ${String(options)}`);
+  if (typeof options !== "object" || options === null || options instanceof Tensor || Array.isArray(options)) {
+    throw new Error(`gelu: options must be an object such as { approximate: 'tanh' }, got ${options instanceof Tensor ? "a Tensor" : String(options)}`);
   }
   const approximate = options.approximate ?? "none";
   if (approximate !== "none" && approximate !== "tanh") {

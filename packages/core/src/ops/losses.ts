@@ -1,3 +1,4 @@
+import { checkTensor } from "../check";
 import { defineOp, type Op } from "../op";
 import type { FloatDType } from "../dtype";
 import { withoutTapes } from "../tape";
@@ -32,6 +33,8 @@ function reduce(opName: string, losses: Tensor, reduction: Reduction = "mean"): 
 }
 
 function checkSameShape(opName: string, predictionName: string, prediction: Tensor, targets: Tensor): void {
+  checkTensor(opName, predictionName, prediction);
+  checkTensor(opName, "targets", targets);
   if (!shapesEqual(prediction.shape, targets.shape)) {
     throw new Error(
       `${opName}: targets of shape ${formatShape(targets.shape)} do not match ${predictionName} of shape ` +

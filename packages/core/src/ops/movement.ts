@@ -4,6 +4,7 @@ import {
   broadcastShapes,
   checkPermutation,
   checkShape,
+  describeValue,
   formatShape,
   inversePermutation,
   reductionAxes,
@@ -11,6 +12,7 @@ import {
   shapesEqual,
   type Shape,
 } from "../shape";
+import { checkTensor } from "../check";
 import { allocate, checkDType, type DType } from "../dtype";
 import { Tensor } from "../tensor";
 import { sum } from "./reduce";
@@ -24,6 +26,8 @@ import { sum } from "./reduce";
  * @example `unbroadcast(ones([2, 3]), [3]) // [2, 2, 2]`
  */
 export function unbroadcast(g: Tensor, shape: Shape): Tensor {
+  checkTensor("unbroadcast", "g", g);
+  checkShape("unbroadcast", shape);
   if (shapesEqual(g.shape, shape)) return g;
   return reshape(sum(g, reductionAxes(shape, g.shape), true), shape);
 }
@@ -58,6 +62,8 @@ const reshapeOp = defineOp<{ shape: number[] }>({
  * @example `reshape(tensor([1, 2, 3, 4, 5, 6]), [2, -1]) // [[1, 2, 3], [4, 5, 6]]`
  */
 export function reshape(x: Tensor, shape: Shape): Tensor {
+  checkTensor("reshape", "x", x);
+  if (!Array.isArray(shape)) throw new Error(`reshape: shape must be a list of integers (one of them may be -1), got ${describeValue(shape)}`);
   const resolved = resolveReshape("reshape", x.shape, shape);
   if (shapesEqual(resolved, x.shape)) return x;
   return reshapeOp.run([x], { shape: resolved });
@@ -83,6 +89,10 @@ const transposeOp = defineOp<{ perm: number[] }>({
  * ```
  */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  checkTensor("transpose", "x", x);
+  if (perm !== undefined && !Array.isArray(perm)) {
+    throw new Error(`transpose: perm must be a list of axes (a permutation of 0..${x.rank - 1}), or omitted to reverse them, got ${describeValue(perm)}`);
+  }
   const resolved = checkPermutation("transpose", perm ?? x.shape.map((_, i) => x.rank - 1 - i), x.shape);
   return transposeOp.run([x], { perm: resolved });
 }
@@ -103,6 +113,7 @@ const broadcastToOp = defineOp<{ shape: number[] }>({
  * @example `broadcastTo(tensor([1, 2]), [2, 2]) // [[1, 2], [1, 2]]`
  */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
+  checkTensor("broadcastTo", "x", x);
   checkShape("broadcastTo", shape);
   const target = [...shape];
   if (!shapesEqual(broadcastShapes("broadcastTo", x.shape, target), target)) {
@@ -131,6 +142,7 @@ const astypeOp = defineOp<{ dtype: DType }>({
  * @example `astype(tensor([1.5]), "float32").dtype // "float32"`
  */
 export function astype(x: Tensor, dtype: DType): Tensor {
+  checkTensor("astype", "x", x);
   checkDType("astype", dtype);
   if (x.dtype === dtype) return x;
   return astypeOp.run([x], { dtype });

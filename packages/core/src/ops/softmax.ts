@@ -1,3 +1,4 @@
+import { checkTensor } from "../check";
 import { normalizeAxis } from "../shape";
 import type { Tensor } from "../tensor";
 import { withoutTapes } from "../tape";
@@ -11,6 +12,8 @@ import { max, sum } from "./reduce";
  * @example `logSoftmax(tensor([[1, 2, 3]]), -1) // [[-2.41, -1.41, -0.41]]`
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  checkTensor("logSoftmax", "x", x);
+  checkNoMore("logSoftmax", arguments.length);
   const classAxis = normalizeAxis("logSoftmax", axis, x.shape);
   const shifted = sub(x, withoutTapes(() => max(x, classAxis, true)));
   return sub(shifted, log(sum(exp(shifted), classAxis, true)));
@@ -22,5 +25,17 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
  * @example `softmax(tensor([[0, 0]]), 1) // [[0.5, 0.5]]`
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  checkTensor("softmax", "x", x);
+  checkNoMore("softmax", arguments.length);
   return exp(logSoftmax(x, axis));
+}
+
+/** softmax(x, axis) takes two arguments; a third means it was given to Array.prototype.map, which would pass the index as the axis. */
+function checkNoMore(opName: string, count: number): void {
+  if (count > 2) {
+    throw new Error(
+      `${opName}: expects (x, axis), got ${count} arguments; as an Array.prototype.map callback it would take the index ` +
+        `for the axis: write xs.map((x) => ${opName}(x, axis))`,
+    );
+  }
 }
