@@ -5,7 +5,8 @@ import { conv1dFamily, conv1dProblems, conv2dFamily, conv2dProblems } from "./la
 
 // One test per formula of the hand-derived convolution (test/src/convolution.ts), each on
 // random shapes, strides, paddings, dilations and channel groups: the reference against the
-// tape along every path, and against central differences of the reference's own loss.
+// tape along every path (core ops, and nn's conv1d and conv2d layers), and against central
+// differences of the reference's own loss.
 
 const runs = { numRuns: 25, seed: 20260101 };
 

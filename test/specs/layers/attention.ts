@@ -1,11 +1,12 @@
 // Scaled dot-product attention: random problems (batch sizes, sequence lengths, head counts,
 // head widths, with and without the causal mask), the reference's pass, and the tape through
-// core ops. The loss is J = ⟨G, O⟩, so that dO = G.
+// core ops and through nn's multiHeadAttention layer. The loss is J = ⟨G, O⟩, so that dO = G.
 import fc from "fast-check";
-import { div, grad, matmul, mul, Random, reshape, softmax, sum, tensor, transpose, where, type Tensor } from "@tapegrad/core";
+import { div, eye, grad, matmul, mul, Random, reshape, softmax, sum, tensor, transpose, where, zeros, type Tensor } from "@tapegrad/core";
+import { multiHeadAttention, type AttentionInput, type Params } from "@tapegrad/nn";
 import { attentionBackward, attentionForward, attentionWeights, headOf, visible, type AttentionGradients, type AttentionPass } from "../../src/attention";
 import { dot, type Matrix } from "../../src/matrix";
-import { asTensor, centralDifferences, inner, normalArray, once, type Family } from "./check";
+import { asTensor, centralDifferences, inner, layerGradients, normalArray, once, UNOBSERVED, type Family } from "./check";
 
 export interface AttentionProblem {
   Q: Matrix[];
@@ -83,6 +84,33 @@ export function coreAttention(p: AttentionProblem, scores = (Q: Tensor, K: Tenso
   };
 }
 
+/**
+ * nn's multiHeadAttention layer as the reference's bare attention: the reference has no
+ * projections, so the layer's are the identity (Wq = Wk = Wv = Wo = I [E, E], zero biases),
+ * which changes no value, and the query, key and value inputs are Q, K and V themselves. The
+ * layer shows its weights A (`attend`) and its output; the scores S and the gradients with
+ * respect to S and A stay inside it, so their formulas are checked along the core ops path only.
+ */
+export function layerAttention(p: AttentionProblem) {
+  const E = p.Q[0][0].length;
+  const layer = multiHeadAttention({ name: "attn", embedDim: E, heads: p.heads, causal: p.causal });
+  const identity: Params = Object.fromEntries(["q", "k", "v", "o"].flatMap((x) => [[`attn.W${x}`, eye(E)], [`attn.b${x}`, zeros([E])]]));
+  const input: AttentionInput = { query: asTensor(p.Q), key: asTensor(p.K), value: asTensor(p.V) };
+  const { output, dX } = layerGradients((params, x: AttentionInput) => layer.apply(params, x), identity, input, p.G);
+  const dInput = () => dX() as unknown as Required<Pick<AttentionInput, "key" | "value">> & AttentionInput;
+  return {
+    S: UNOBSERVED,
+    A: () => layer.attend(identity, input).weights,
+    O: output,
+    dV: () => dInput().value,
+    dA: UNOBSERVED,
+    dS: UNOBSERVED,
+    dSMasked: UNOBSERVED,
+    dQ: () => dInput().query,
+    dK: () => dInput().key,
+  };
+}
+
 export function attentionReference({ Q, K, V, heads, causal, G }: AttentionProblem): AttentionReference {
   const pass = attentionForward(Q, K, V, heads, causal);
   return { ...pass, ...attentionBackward(Q, K, V, heads, causal, pass, G) };
@@ -98,7 +126,7 @@ const attentionLoss = ({ Q, K, V, heads, causal, G }: AttentionProblem) => inner
 
 export const attentionFamily: Family<AttentionProblem, AttentionReference> = {
   reference: attentionReference,
-  paths: { "core ops": (p) => coreAttention(p) },
+  paths: { "core ops": (p) => coreAttention(p), "nn layers": layerAttention },
   formulas: [
     { formula: "S = Q·Kᵀ/√d", quantity: "S", expected: (pass) => pass.S },
     { formula: "A = softmax(S) row by row (masked scores as −∞)", quantity: "A", expected: (pass) => pass.A },

@@ -1,7 +1,7 @@
 // The comparison behind every layer formula test: the hand-derived reference (plain arrays)
-// against the tape, along each path of a table ("core ops" today; a path through nn layers
-// is one more entry), and against central differences of the reference's own loss.
-import { Random, Tensor, tensor } from "@tapegrad/core";
+// against the tape, along each path of a table ("core ops" and "nn layers"), and against
+// central differences of the reference's own loss.
+import { grad, mul, Random, sum, Tensor, tensor } from "@tapegrad/core";
 import type { Params } from "@tapegrad/nn";
 import { expect } from "vitest";
 
@@ -92,10 +92,25 @@ export interface Formula<Problem, Pass> {
 
 /**
  * The tape's side of a family: each path gives every quantity the formulas name, computed
- * when asked. A new path, e.g. `"nn layers": (p) => ({ Z: …, dX: …, dW: …, db: … })`, is one
- * more entry, and every formula test then checks it too.
+ * when asked, and every formula test checks every path. A path that cannot observe a
+ * quantity (an intermediate inside an nn layer, such as attention's scores) gives
+ * {@link UNOBSERVED} for it, and says why where it does; a quantity it does not name at all
+ * is a disagreement.
  */
-export type TapePaths<Problem> = Record<string, (problem: Problem) => Record<string, () => TapeValue>>;
+export type TapePaths<Problem> = Record<string, (problem: Problem) => Record<string, (() => TapeValue) | typeof UNOBSERVED>>;
+
+/** What a path gives for a quantity it cannot observe: the formula is checked along the other paths. */
+export const UNOBSERVED = null;
+
+/**
+ * A layer's output on x, and the tape's gradients of J = ⟨G, output⟩ with respect to the
+ * layer's parameters (by their names) and to x, computed once when first asked.
+ */
+export function layerGradients<X>(apply: (params: Params, x: X) => Tensor, params: Params, x: X, G: Nested) {
+  const loss = (ps: Params, input: X) => sum(mul(apply(ps, input), asTensor(G)));
+  const grads = once(() => grad(loss)(params, x) as [Params, X extends Tensor ? Tensor : unknown]);
+  return { output: () => apply(params, x), dParams: () => grads()[0], dX: () => grads()[1] };
+}
 
 /** A layer family: its reference pass, its tape paths and its formulas. */
 export interface Family<Problem, Pass> {
@@ -119,7 +134,13 @@ export function disagreements<Problem, Pass>(
   const expected = formula.expected(instead.pass ?? family.reference(problem), problem);
   const found: string[] = [];
   for (const [path, values] of Object.entries(instead.paths ?? family.paths)) {
-    const error = relativeError(values(problem)[formula.quantity](), expected);
+    const value = values(problem)[formula.quantity];
+    if (value === UNOBSERVED) continue;
+    if (value === undefined) {
+      found.push(`${formula.formula}: the tape through ${path} gives no ${formula.quantity} (give UNOBSERVED where the path cannot observe it)`);
+      continue;
+    }
+    const error = relativeError(value(), expected);
     if (!(error <= TAPE)) found.push(`${formula.formula}: the tape through ${path} gives a ${formula.quantity} that differs by ${error.toExponential(2)} (relative)`);
   }
   if (formula.numeric) {
@@ -149,5 +170,10 @@ export function asParams(values: Record<string, TapeValue>): Params {
 /** The tape's values along one path, as flat tensors named for compareGradients: `names` maps each name to its quantity. */
 export function tapeParams<Problem>(paths: TapePaths<Problem>, path: string, problem: Problem, names: Record<string, string>): Params {
   const values = paths[path](problem);
-  return asParams(Object.fromEntries(Object.entries(names).map(([name, quantity]) => [name, values[quantity]()])));
+  const valueOf = (quantity: string) => {
+    const value = values[quantity];
+    if (typeof value !== "function") throw new Error(`tapeParams: the path '${path}' does not observe ${quantity}`);
+    return value();
+  };
+  return asParams(Object.fromEntries(Object.entries(names).map(([name, quantity]) => [name, valueOf(quantity)])));
 }

@@ -1,5 +1,5 @@
-// 1-D and 2-D convolutions: random problems, the reference's pass, and the tape through core ops.
-// The loss is J = ⟨G, Z⟩ for a random G, so that ∂J/∂Z = G is the dZ the formulas start from.
+// 1-D and 2-D convolutions: random problems, the reference's pass, and the tape through core
+// ops and through nn's conv1d and conv2d layers (whose W and b are the reference's). The loss is J = ⟨G, Z⟩ for a random G, so that ∂J/∂Z = G is the dZ the formulas start from.
 import fc from "fast-check";
 import { add, conv1d, conv2d, grad, mul, Random, reshape, sum, type Conv2dOptions, type Tensor } from "@tapegrad/core";
 import {
@@ -15,7 +15,8 @@ import {
   type Geometry1d,
   type Geometry2d,
 } from "../../src/convolution";
-import { asTensor, centralDifferences, inner, normalArray, once, type Family } from "./check";
+import { conv1d as conv1dLayer, conv2d as conv2dLayer } from "@tapegrad/nn";
+import { asTensor, centralDifferences, inner, layerGradients, normalArray, once, type Family } from "./check";
 
 export interface Conv1dProblem {
   X: Array3;
@@ -99,9 +100,25 @@ export function coreConv2d(p: Conv2dProblem, convolve: (x: Tensor, w: Tensor, op
   return { Z: () => forward(...inputs()), dX: () => grads()[0], dW: () => grads()[1], db: () => grads()[2] };
 }
 
+/** nn's conv1d layer, `conv.W` = W [O, C/groups, K] and `conv.b` = b [O]. */
+function layerConv1d(p: Conv1dProblem) {
+  const [O, inPerGroup, K] = [p.W.length, p.W[0].length, p.W[0][0].length];
+  const layer = conv1dLayer({ name: "conv", inChannels: inPerGroup * p.geometry.groups, outChannels: O, kernelSize: K, ...p.geometry });
+  const { output, dParams, dX } = layerGradients((params, x: Tensor) => layer.apply(params, x), { "conv.W": asTensor(p.W), "conv.b": asTensor(p.b) }, asTensor(p.X), p.G);
+  return { Z: output, dX, dW: () => dParams()["conv.W"], db: () => dParams()["conv.b"] };
+}
+
+/** nn's conv2d layer, `conv.W` = W [O, C/groups, KH, KW] and `conv.b` = b [O]. */
+function layerConv2d(p: Conv2dProblem) {
+  const [O, inPerGroup, KH, KW] = [p.W.length, p.W[0].length, p.W[0][0].length, p.W[0][0][0].length];
+  const layer = conv2dLayer({ name: "conv", inChannels: inPerGroup * p.geometry.groups, outChannels: O, kernelSize: [KH, KW], ...p.geometry });
+  const { output, dParams, dX } = layerGradients((params, x: Tensor) => layer.apply(params, x), { "conv.W": asTensor(p.W), "conv.b": asTensor(p.b) }, asTensor(p.X), p.G);
+  return { Z: output, dX, dW: () => dParams()["conv.W"], db: () => dParams()["conv.b"] };
+}
+
 export const conv1dFamily: Family<Conv1dProblem, Conv1dPass> = {
   reference: ({ X, W, b, G, geometry }) => ({ Z: conv1dForward(X, W, b, geometry), ...conv1dBackward(X, W, G, geometry) }),
-  paths: { "core ops": coreConv1d },
+  paths: { "core ops": coreConv1d, "nn layers": layerConv1d },
   formulas: [
     { formula: "Z[n,o,i] = b[o] + Σ_{c,p} X̃[n,c,s·i + d·p]·W[o,c,p] (cross-correlation)", quantity: "Z", expected: (pass) => pass.Z },
     {
@@ -127,7 +144,7 @@ export const conv1dFamily: Family<Conv1dProblem, Conv1dPass> = {
 
 export const conv2dFamily: Family<Conv2dProblem, Conv2dPass> = {
   reference: ({ X, W, b, G, geometry }) => ({ Z: conv2dForward(X, W, b, geometry), ...conv2dBackward(X, W, G, geometry) }),
-  paths: { "core ops": (p) => coreConv2d(p) },
+  paths: { "core ops": (p) => coreConv2d(p), "nn layers": layerConv2d },
   formulas: [
     { formula: "Z[n,o,i,j] = b[o] + Σ_{c,p,q} X̃[n,c,s₀i + d₀p,s₁j + d₁q]·W[o,c,p,q] (cross-correlation)", quantity: "Z", expected: (pass) => pass.Z },
     {

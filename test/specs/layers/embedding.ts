@@ -1,10 +1,12 @@
 // Embeddings: random tables and token sequences (tokens repeat, some never appear), the
-// reference's pass, and the tape through core ops. The loss is J = ⟨G, Z⟩, so that dZ = G.
+// reference's pass, and the tape through core ops and through nn's embedding layer
+// (`tokens.W` = E [V, D]). The loss is J = ⟨G, Z⟩, so that dZ = G.
 import fc from "fast-check";
 import { gather, grad, mul, Random, sum, tensor, type Tensor } from "@tapegrad/core";
 import { embeddingBackward, embeddingForward } from "../../src/embedding";
 import type { Matrix } from "../../src/matrix";
-import { asTensor, centralDifferences, inner, normalArray, type Family } from "./check";
+import { embedding as embeddingLayer } from "@tapegrad/nn";
+import { asTensor, centralDifferences, inner, layerGradients, normalArray, type Family } from "./check";
 
 export interface EmbeddingProblem {
   E: Matrix;
@@ -36,9 +38,15 @@ function coreEmbedding({ E, tokens, G }: EmbeddingProblem) {
   };
 }
 
+function layerEmbedding({ E, tokens, G }: EmbeddingProblem) {
+  const layer = embeddingLayer({ name: "tokens", vocabularySize: E.length, dimensions: E[0].length });
+  const { output, dParams } = layerGradients((params, ids: Tensor) => layer.apply(params, ids), { "tokens.W": asTensor(E) }, tensor(tokens, { dtype: "int32" }), G);
+  return { Z: output, dE: () => dParams()["tokens.W"] };
+}
+
 export const embeddingFamily: Family<EmbeddingProblem, EmbeddingPass> = {
   reference: ({ E, tokens, G }) => ({ Z: embeddingForward(E, tokens), dE: embeddingBackward(G, tokens, E.length) }),
-  paths: { "core ops": coreEmbedding },
+  paths: { "core ops": coreEmbedding, "nn layers": layerEmbedding },
   formulas: [
     { formula: "Z[b,t] = E[token[b,t]] (a row lookup)", quantity: "Z", expected: (pass) => pass.Z },
     {

@@ -1,7 +1,9 @@
 // Layer norm and batch norm in training mode: random problems, the reference's pass, and the
-// tape through core ops (mean, variance, sqrt). The loss is J = ⟨G, Y⟩, so that dY = G.
+// tape through core ops (mean, variance, sqrt) and through nn's layerNorm and batchNorm layers
+// (batch norm in training mode, γ and β as the reference's). The loss is J = ⟨G, Y⟩, so that dY = G.
 import fc from "fast-check";
-import { add, div, grad, mean, mul, Random, reshape, sqrt, sub, sum, variance, type Tensor } from "@tapegrad/core";
+import { add, div, grad, mean, mul, ones, Random, reshape, sqrt, sub, sum, variance, zeros, type Tensor } from "@tapegrad/core";
+import { batchNorm as batchNormLayer, layerNorm as layerNormLayer, type LayerContext, type Params } from "@tapegrad/nn";
 import type { Array4 } from "../../src/convolution";
 import type { Matrix } from "../../src/matrix";
 import {
@@ -14,7 +16,7 @@ import {
   type BatchNormPass,
   type LayerNormPass,
 } from "../../src/normalization";
-import { asTensor, centralDifferences, inner, normalArray, once, type Family } from "./check";
+import { asTensor, centralDifferences, inner, layerGradients, normalArray, once, type Family } from "./check";
 
 export interface LayerNormProblem {
   X: Matrix;
@@ -88,12 +90,42 @@ function coreBatchNorm(p: BatchNormProblem) {
   return { xHat: () => forward(...inputs()).xHat, Y: () => forward(...inputs()).Y, dX: () => grads()[0], dGamma: () => grads()[1], dBeta: () => grads()[2] };
 }
 
+/**
+ * A normalisation layer's path: Y and the gradients with `${name}.gamma` = γ and
+ * `${name}.beta` = β, and x̂ as the layer's output with γ = 1 and β = 0.
+ */
+function layerNormalisation(apply: (params: Params, x: Tensor) => Tensor, name: string, p: { X: Matrix | Array4; gamma: number[]; beta: number[]; G: Matrix | Array4 }) {
+  const params = (gamma: Tensor, beta: Tensor): Params => ({ [`${name}.gamma`]: gamma, [`${name}.beta`]: beta });
+  const D = p.gamma.length;
+  const { output, dParams, dX } = layerGradients(apply, params(asTensor(p.gamma), asTensor(p.beta)), asTensor(p.X), p.G);
+  return {
+    xHat: () => apply(params(ones([D]), zeros([D])), asTensor(p.X)),
+    Y: output,
+    dX,
+    dGamma: () => dParams()[`${name}.gamma`],
+    dBeta: () => dParams()[`${name}.beta`],
+  };
+}
+
+function layerLayerNorm(p: LayerNormProblem) {
+  const layer = layerNormLayer({ name: "norm", normalizedShape: p.gamma.length, eps: EPSILON });
+  return layerNormalisation((params, x) => layer.apply(params, x), "norm", p);
+}
+
+/** Batch norm in training mode: the batch's statistics (the running ones it records are dropped). */
+function layerBatchNorm(p: BatchNormProblem) {
+  const C = p.gamma.length;
+  const layer = batchNormLayer({ name: "bn", features: C, eps: EPSILON });
+  const training: LayerContext = { training: true, random: new Random(0), state: { "bn.runningMean": zeros([C]), "bn.runningVar": ones([C]) }, updateState: () => {} };
+  return layerNormalisation((params, x) => layer.apply(params, x, training), "bn", p);
+}
+
 export const layerNormFamily: Family<LayerNormProblem, LayerNormReference> = {
   reference: ({ X, gamma, beta, G }) => {
     const pass = layerNormForward(X, gamma, beta);
     return { ...pass, ...layerNormBackward(pass, gamma, G) };
   },
-  paths: { "core ops": coreLayerNorm },
+  paths: { "core ops": coreLayerNorm, "nn layers": layerLayerNorm },
   formulas: [
     { formula: "x̂ = (x − μ)/√(σ² + ε) over each row, with the biased σ² = (1/D)·Σ(x − μ)²", quantity: "xHat", expected: (pass) => pass.xHat },
     { formula: "y = γ·x̂ + β", quantity: "Y", expected: (pass) => pass.Y },
@@ -123,7 +155,7 @@ export const batchNormFamily: Family<BatchNormProblem, BatchNormReference> = {
     const pass = batchNormForward(X, gamma, beta);
     return { ...pass, ...batchNormBackward(pass, gamma, G), dXStepByStep: batchNormBackwardStepByStep(X, pass, gamma, G) };
   },
-  paths: { "core ops": coreBatchNorm },
+  paths: { "core ops": coreBatchNorm, "nn layers": layerBatchNorm },
   formulas: [
     { formula: "x̂ = (x − μ_c)/√(σ²_c + ε) over each channel's N·H·W values, with the biased σ²", quantity: "xHat", expected: (pass) => pass.xHat },
     { formula: "y = γ_c·x̂ + β_c", quantity: "Y", expected: (pass) => pass.Y },

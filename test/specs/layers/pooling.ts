@@ -1,10 +1,11 @@
-// Max and average pooling: random problems, the reference's pass, and the tape through core ops.
-// The loss is J = ⟨G, Z⟩, so that dZ = G.
+// Max and average pooling: random problems, the reference's pass, and the tape through core
+// ops and through nn's maxPool2d and avgPool2d layers (no parameters). The loss is J = ⟨G, Z⟩, so that dZ = G.
 import fc from "fast-check";
 import { avgPool2d, grad, maxPool2d, mul, Random, sum, type Pool2dOptions, type Tensor } from "@tapegrad/core";
 import { array4, type Array4 } from "../../src/convolution";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, type PoolGeometry } from "../../src/pooling";
-import { asTensor, centralDifferences, inner, normalArray, type Family, type Formula } from "./check";
+import { avgPool2d as avgPoolLayer, maxPool2d as maxPoolLayer } from "@tapegrad/nn";
+import { asTensor, centralDifferences, inner, layerGradients, normalArray, type Family, type Formula } from "./check";
 
 export interface PoolProblem {
   X: Array4;
@@ -55,6 +56,15 @@ export function corePooling({ X, G, geometry }: PoolProblem, maxPool: (x: Tensor
   };
 }
 
+/** nn's maxPool2d and avgPool2d layers, with the problem's window, stride and padding. */
+function layerPooling({ X, G, geometry }: PoolProblem) {
+  const options = { kernelSize: geometry.kernel, stride: geometry.stride, padding: geometry.padding };
+  const [max, avg] = [maxPoolLayer({ name: "maxPool", ...options }), avgPoolLayer({ name: "avgPool", ...options })];
+  const maxPath = layerGradients((params, x: Tensor) => max.apply(params, x), {}, asTensor(X), G);
+  const avgPath = layerGradients((params, x: Tensor) => avg.apply(params, x), {}, asTensor(X), G);
+  return { maxZ: maxPath.output, maxDX: maxPath.dX, avgZ: avgPath.output, avgDX: avgPath.dX };
+}
+
 export const maxPoolDxFormula: Formula<PoolProblem, PoolPass> = {
   formula: "max pool: dX routes each dZ to its window's arg-max",
   quantity: "maxDX",
@@ -71,7 +81,7 @@ export const maxPoolTiesFormula: Formula<PoolProblem, PoolPass> = {
 
 export const poolFamily: Family<PoolProblem, PoolPass> = {
   reference: poolReference,
-  paths: { "core ops": (p) => corePooling(p) },
+  paths: { "core ops": (p) => corePooling(p), "nn layers": layerPooling },
   formulas: [
     { formula: "max pool: Z = the maximum of each window (padding as −∞)", quantity: "maxZ", expected: (pass) => pass.maxZ },
     maxPoolDxFormula,

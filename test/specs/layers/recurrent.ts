@@ -2,8 +2,10 @@
 // tape through core ops. The loss is J = Σ_t ⟨G_t, h_t⟩ for random G_t, so that every h_t
 // gets ∂J/∂h_t = G_t from its output and more from step t + 1. The tape's ∂J/∂(intermediate
 // of step t) is the gradient of the rest of the computation, started from that intermediate.
+// The nn layers path runs nn's rnn and lstm layers (Wx, Wh as the reference's, b as [gates·H]).
 import fc from "fast-check";
-import { add, grad, matmul, mul, Random, sigmoid, split, sum, tanh, tensor, type Tensor } from "@tapegrad/core";
+import { add, concat, eye, grad, matmul, mul, Random, reshape, sigmoid, slice, split, sum, tanh, tensor, transpose, type Tensor } from "@tapegrad/core";
+import { lstm as lstmLayer, rnn as rnnLayer, type Params, type RecurrentInput, type RecurrentLayer, type RecurrentState } from "@tapegrad/nn";
 import { map, type Matrix } from "../../src/matrix";
 import {
   lstmBackward,
@@ -19,7 +21,7 @@ import {
   type RnnParams,
   type RnnPass,
 } from "../../src/recurrent";
-import { asTensor, centralDifferences, inner, normalArray, once, type Family } from "./check";
+import { asTensor, centralDifferences, inner, layerGradients, normalArray, once, UNOBSERVED, type Family } from "./check";
 
 export interface RnnProblem {
   params: RnnParams;
@@ -110,6 +112,75 @@ export function coreRnn(p: RnnProblem, recurrent: (h: Tensor) => Tensor = (h) =>
   };
 }
 
+// ---- Through nn layers (both cells) ---------------------------------------------------------
+
+/** The steps' matrices [T][B][n] as one sequence [B][T][n + zeros], each step with `zeros` zero features appended. */
+const batchFirst = (ms: Matrix[], zeros = 0): number[][][] => ms[0].map((_, b) => ms.map((m) => [...m[b], ...Array<number>(zeros).fill(0)]));
+
+/** A sequence [B, T, n] as the steps' matrices [T, B, width] of its features from `first`. */
+function stepsOf(Y: Tensor, first = 0, width = Y.shape[2] - first): Tensor {
+  const [B, T] = Y.shape;
+  return transpose(slice(Y, [0, 0, first], [B, T, width]), [1, 0, 2]);
+}
+
+interface RecurrentSetup {
+  layer: RecurrentLayer;
+  params: Params;
+  xs: Matrix[];
+  G: Matrix[];
+}
+
+/** ⟨G_t, h⟩ and Σ_{s > t} ⟨G_s, h_s⟩, the layer run over the steps after t from `state` (which holds h_t = h). */
+function layerFromStep({ layer, params, xs, G }: RecurrentSetup, t: number, state: RecurrentState): Tensor {
+  const here = sum(mul(asTensor(G[t - 1]), state.h));
+  if (t === xs.length) return here;
+  const later = layer.apply(params, { x: asTensor(batchFirst(xs.slice(t))), initialState: state });
+  return add(here, sum(mul(later, asTensor(batchFirst(G.slice(t))))));
+}
+
+/** The whole sequence through the layer: every h_t ([T, B, H]) and J's gradients with respect to the weights, x and the initial state. */
+function layerWhole({ layer, params, xs, G }: RecurrentSetup, initialState: RecurrentState) {
+  const input: RecurrentInput = { x: asTensor(batchFirst(xs)), initialState };
+  const { output, dParams, dX } = layerGradients((ps, x: RecurrentInput) => layer.apply(ps, x), params, input, batchFirst(G));
+  const dInput = () => dX() as unknown as { x: Tensor; initialState: RecurrentState };
+  return { h: () => stepsOf(output()), dParams, dx: () => stepsOf(dInput().x), dh0: () => dInput().initialState.h, dc0: () => dInput().initialState.c as Tensor };
+}
+
+/**
+ * The gradient with respect to each step's pre-activation, observed through the layer's
+ * input: the layer gets `width` more input features, all zero, whose rows of Wx are the
+ * identity, so that its projection is unchanged and the gradient of those features is
+ * ∂J/∂(pre-activation) of every step ([T, B, width]).
+ */
+function layerPreActivationGrads(setup: RecurrentSetup, make: (inputSize: number) => RecurrentLayer, width: number, initialState: RecurrentState): Tensor {
+  const { params, xs, G } = setup;
+  const D = xs[0][0].length;
+  const layer = make(D + width);
+  const probed = { ...params, [layer.inputWeightName]: concat([params[layer.inputWeightName], eye(width)], 0) };
+  const { dX } = layerGradients((ps, x: RecurrentInput) => layer.apply(ps, x), probed, { x: asTensor(batchFirst(xs, width)), initialState }, batchFirst(G));
+  return stepsOf((dX() as unknown as { x: Tensor }).x, D, width);
+}
+
+/** nn's rnn layer: `rnn.Wx` = Wx [D, H], `rnn.Wh` = Wh [H, H], `rnn.b` = b as [H]. */
+export function layerRnn(p: RnnProblem) {
+  const [D, H, T] = [p.xs[0][0].length, p.h0[0].length, p.xs.length];
+  const make = (inputSize: number) => rnnLayer({ name: "rnn", inputSize, hiddenSize: H, returnSequences: true });
+  const params: Params = { "rnn.Wx": asTensor(p.params.Wx), "rnn.Wh": asTensor(p.params.Wh), "rnn.b": reshape(asTensor(p.params.b), [H]) };
+  const setup: RecurrentSetup = { layer: make(D), params, xs: p.xs, G: p.G };
+  const whole = once(() => layerWhole(setup, { h: asTensor(p.h0) }));
+  const hs = once(() => split(whole().h(), T, 0).map((h) => reshape(h, h.shape.slice(1))));
+  return {
+    h: () => whole().h(),
+    dh: () => steps(T).map((t) => grad((h: Tensor) => layerFromStep(setup, t, { h }))(hs()[t - 1])[0]),
+    da: () => layerPreActivationGrads(setup, make, H, { h: asTensor(p.h0) }),
+    dWx: () => whole().dParams()["rnn.Wx"],
+    dWh: () => whole().dParams()["rnn.Wh"],
+    db: () => whole().dParams()["rnn.b"],
+    dh0: () => whole().dh0(),
+    dx: () => whole().dx(),
+  };
+}
+
 export function rnnReference({ params, xs, h0, G }: RnnProblem): RnnReference {
   const pass = rnnForward(params, xs, h0);
   return { ...pass, ...rnnBackward(params, xs, pass, G) };
@@ -120,7 +191,7 @@ const rnnWeight = (key: keyof RnnParams) => ({ params, xs, h0, G }: RnnProblem) 
 
 export const rnnFamily: Family<RnnProblem, RnnReference> = {
   reference: rnnReference,
-  paths: { "core ops": (p) => coreRnn(p) },
+  paths: { "core ops": (p) => coreRnn(p), "nn layers": layerRnn },
   formulas: [
     { formula: "h_t = tanh(x_t·Wx + h_{t−1}·Wh + b)", quantity: "h", expected: (pass) => pass.h.slice(1) },
     {
@@ -231,6 +302,40 @@ export function coreLstm(p: LstmProblem, recurrent: (h: Tensor) => Tensor = (h) 
   };
 }
 
+/**
+ * nn's lstm layer: `lstm.Wx` = Wx [D, 4H], `lstm.Wh` = Wh [H, 4H] and `lstm.b` = b as [4H],
+ * the gates' blocks in the same order i, f, g, o. The gates and c_t's gradient stay inside
+ * the layer's step (c_t reaches J through h_t = o_t ⊙ tanh(c_t) within the step, and o_t is
+ * not an output): dc_t and the gate formulas are checked along the core ops path only; their
+ * effect is checked here through dz_t, dh_t, dc_0 and the weights' gradients.
+ */
+export function layerLstm(p: LstmProblem) {
+  const [D, H, T] = [p.xs[0][0].length, p.h0[0].length, p.xs.length];
+  const make = (inputSize: number) => lstmLayer({ name: "lstm", inputSize, hiddenSize: H, returnSequences: true });
+  const params: Params = { "lstm.Wx": asTensor(p.params.Wx), "lstm.Wh": asTensor(p.params.Wh), "lstm.b": reshape(asTensor(p.params.b), [4 * H]) };
+  const setup: RecurrentSetup = { layer: make(D), params, xs: p.xs, G: p.G };
+  const initial = () => ({ h: asTensor(p.h0), c: asTensor(p.c0) });
+  const whole = once(() => layerWhole(setup, initial()));
+  // (h_t, c_t): the state after the layer's first t steps.
+  const states = once(() => steps(T).map((t) => setup.layer.unroll(params, asTensor(batchFirst(p.xs.slice(0, t))), initial()).state));
+  return {
+    hc: () => states().flatMap(({ h, c }) => [h, c as Tensor]),
+    dh: () => steps(T).map((t) => grad((h: Tensor) => layerFromStep(setup, t, { h, c: states()[t - 1].c }))(states()[t - 1].h)[0]),
+    dc: UNOBSERVED,
+    di: UNOBSERVED,
+    df: UNOBSERVED,
+    dg: UNOBSERVED,
+    do: UNOBSERVED,
+    dz: () => layerPreActivationGrads(setup, make, 4 * H, initial()),
+    dWx: () => whole().dParams()["lstm.Wx"],
+    dWh: () => whole().dParams()["lstm.Wh"],
+    db: () => whole().dParams()["lstm.b"],
+    dh0: () => whole().dh0(),
+    dc0: () => whole().dc0(),
+    dx: () => whole().dx(),
+  };
+}
+
 export function lstmReference({ params, xs, h0, c0, G }: LstmProblem): LstmReference {
   const pass = lstmForward(params, xs, h0, c0);
   return { ...pass, ...lstmBackward(params, xs, pass, G) };
@@ -258,7 +363,7 @@ const lstmWeight = (key: keyof LstmParams) => ({ params, xs, h0, c0, G }: LstmPr
 
 export const lstmFamily: Family<LstmProblem, LstmReference> = {
   reference: lstmReference,
-  paths: { "core ops": (p) => coreLstm(p) },
+  paths: { "core ops": (p) => coreLstm(p), "nn layers": layerLstm },
   formulas: [
     {
       formula: "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t and h_t = o_t ⊙ tanh(c_t), gates i, f, g, o from x_t·Wx + h_{t−1}·Wh + b",
