@@ -31,3 +31,14 @@ try {
   rmSync(folder, { recursive: true, force: true });
 }
 console.log("ESM build of @tapegrad/nn/node: ok");
+
+// No dual-package hazard: a tensor made by the ESM build is a Tensor to the CommonJS build
+// (tensors are recognised by a shared brand, not by class identity), and gradients flow.
+const { createRequire } = await import("node:module");
+const commonjs = createRequire(import.meta.url)("@tapegrad/core");
+const esmTensor = tensor([1, 2]);
+const [mixed] = commonjs.grad((x) => commonjs.sum(commonjs.mul(x, x)))(esmTensor);
+if (!(esmTensor instanceof commonjs.Tensor) || !(mixed instanceof (await import("@tapegrad/core")).Tensor) || mixed.toArray().join() !== "2,4") {
+  throw new Error("a tensor made by the ESM build of @tapegrad/core is refused by its CommonJS build");
+}
+console.log("ESM and CJS builds of @tapegrad/core accept each other's tensors: ok");

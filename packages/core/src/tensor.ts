@@ -4,6 +4,9 @@ import { formatTensor } from "./format";
 import { assignStrided } from "./kernels/strided";
 import { checkShape, describeValue, formatShape, sizeOf, type Shape } from "./shape";
 
+/** Shared by every copy of the package, so that all of them recognise each other's tensors. */
+const TENSOR_BRAND = Symbol.for("@tapegrad/core:Tensor");
+
 const EMPTY_SHAPE: readonly number[] = Object.freeze([]);
 
 /** A scalar of shape [] holding `value`, for numbers given to ops. @internal */
@@ -52,6 +55,20 @@ export type TensorLike = Tensor | number;
  * ```
  */
 export class Tensor {
+  /**
+   * Recognises a tensor by its brand rather than by its class, so that a tensor made by one
+   * copy of @tapegrad/core (the ESM build, say) is a Tensor to another (the CommonJS build):
+   * no dual-package hazard.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [TENSOR_BRAND]?: unknown })[TENSOR_BRAND] === true;
+  }
+
+  /** The brand every tapegrad tensor carries (see `Symbol.hasInstance`). */
+  get [TENSOR_BRAND](): true {
+    return true;
+  }
+
   /** The element type. */
   readonly dtype: DType;
   /** The size of each axis, outermost first; `[]` for a scalar. */
