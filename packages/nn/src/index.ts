@@ -140,6 +140,7 @@ export {
   type LayerFactory,
   type ModelFromWeightsOptions,
 } from "./weights";
+export { serializeSafetensors, parseSafetensors, type Safetensors } from "./safetensors";
 export { xor, xorQuadrants, twoMoons, circles, spiral, type DatasetOptions } from "./datasets";
 export { compareGradients, compareBackprop, type CompareOptions, type GradientComparison, type GradientRow, type BackpropCompareOptions, type BackpropComparison, type BackpropRow } from "./compare";
 export { manualBackprop, type ManualBackprop, type ManualBackpropOptions, type ManualLayerResult } from "./manual-backprop";

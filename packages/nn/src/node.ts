@@ -1,6 +1,7 @@
 /**
  * Saving and loading weights files in Node: `saveWeights`, `loadWeights`, `loadModel`,
- * `loadMlp`, and `writeTextAtomically`, the all-or-nothing write they use. The main entry
+ * `loadMlp`, `saveSafetensors`, `loadSafetensors`, and `writeTextAtomically` /
+ * `writeBytesAtomically`, the all-or-nothing writes they use. The main entry
  * `@tapegrad/nn` imports no `node:` module, so it bundles for browsers; its
  * `serializeWeights`, `parseWeights` and `modelFromWeights` work on the same JSON text.
  *
@@ -19,6 +20,7 @@ import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, 
 import { basename, dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
 import type { Model } from "./model";
+import { modelTensorsOfSafetensors, parseSafetensors, safetensorsOfModel, serializeSafetensors } from "./safetensors";
 import { readWeights, readWeightsFile, rebuildModel, weightsText, type ModelFromWeightsOptions } from "./weights";
 
 const TEMPORARY_SUFFIX = ".tapegrad-tmp";
@@ -75,6 +77,66 @@ export function loadMlp(path: string): Model {
   return rebuildModel(file, {}, path);
 }
 
+/** Options of {@link saveSafetensors} and {@link loadSafetensors}. */
+export interface SafetensorsOptions {
+  /**
+   * Use PyTorch's names and layouts for dense, convolution, RNN and LSTM layers (see
+   * {@link saveSafetensors}); false by default (tapegrad's own names, as they are).
+   */
+  pytorchNames?: boolean;
+}
+
+/**
+ * Saves the model's parameters and state to `path` as a safetensors file (see
+ * `serializeSafetensors`), all or nothing (see {@link writeBytesAtomically}).
+ *
+ * With `pytorchNames: true`, names and layouts are PyTorch's:
+ * - dense: `${name}.W` → `${name}.weight` [out, in] (the row convention's W [in, out] is
+ *   transposed, the column convention's [out, in] is written as it is), `${name}.b` →
+ *   `${name}.bias` [out];
+ * - conv1d, conv2d: `${name}.W` → `${name}.weight`, `${name}.b` → `${name}.bias`, as they are;
+ * - lstm, rnn: `${name}.Wx` → `${name}.weight_ih_l0` = Wxᵀ, `${name}.Wh` →
+ *   `${name}.weight_hh_l0` = Whᵀ (as they are in the column convention), `${name}.b` →
+ *   `${name}.bias_ih_l0`, and `${name}.bias_hh_l0` is zeros: tapegrad's b is the sum of
+ *   PyTorch's two biases, so loading PyTorch's weights adds them;
+ * - other layers' parameters and state keep tapegrad's names.
+ * @example `saveSafetensors(model, "tapegrad-out/model.safetensors", { pytorchNames: true })`
+ */
+export function saveSafetensors(model: Model<any, any, any>, path: string, options: SafetensorsOptions = {}): void {
+  const pytorchNames = options.pytorchNames === true;
+  const bytes = serializeSafetensors(safetensorsOfModel(model, pytorchNames), { format: pytorchNames ? "pt" : "tapegrad" });
+  try {
+    writeBytesAtomically(path, bytes);
+  } catch (error) {
+    throw new Error(`saveSafetensors: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Loads a safetensors file into `model`, parameters and state, with the names of
+ * {@link saveSafetensors} (PyTorch's with `pytorchNames: true`). The file and every tensor's
+ * name, shape and dtype are checked first (F32 is widened for a float64 model); on any error
+ * the model keeps its parameters and state: nothing is half-loaded.
+ * @example `loadSafetensors(model, "model.safetensors", { pytorchNames: true })`
+ */
+export function loadSafetensors(model: Model<any, any, any>, path: string, options: SafetensorsOptions = {}): void {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new Error(`loadSafetensors: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  let tensors;
+  try {
+    tensors = parseSafetensors(bytes).tensors;
+  } catch (error) {
+    throw new Error(`loadSafetensors: ${path}: ${(error as Error).message}; the model is unchanged`, { cause: error });
+  }
+  const { params, state } = modelTensorsOfSafetensors(model, tensors, options.pytorchNames === true, `loadSafetensors: ${path}`);
+  model.setParams(params);
+  model.state = state;
+}
+
 /**
  * Writes `text` to `path` all or nothing, so that `path` holds either its old content or
  * the whole new text, even if the disk fills up, the process is killed or the power fails:
@@ -97,10 +159,25 @@ export function loadMlp(path: string): Model {
 export function writeTextAtomically(path: string, text: string): void {
   if (typeof path !== "string" || path === "") throw new Error(`writeTextAtomically: the path must be a non-empty string, got ${JSON.stringify(path)}`);
   if (typeof text !== "string") throw new Error(`writeTextAtomically: the text to write to ${path} must be a string, got ${typeof text}; nothing was written`);
+  writeAtomically(path, new TextEncoder().encode(text));
+}
+
+/**
+ * Writes `bytes` to `path` all or nothing, every byte, exactly as {@link writeTextAtomically}
+ * writes text: a temporary file beside `path`, flushed, renamed over it, the folder flushed.
+ * On any failure an existing file at `path` is unchanged.
+ * @example `writeBytesAtomically("tapegrad-out/model.safetensors", serializeSafetensors(tensors))`
+ */
+export function writeBytesAtomically(path: string, bytes: Uint8Array): void {
+  if (typeof path !== "string" || path === "") throw new Error(`writeBytesAtomically: the path must be a non-empty string, got ${JSON.stringify(path)}`);
+  if (!(bytes instanceof Uint8Array)) throw new Error(`writeBytesAtomically: the bytes to write to ${path} must be a Uint8Array, got ${typeof bytes}; nothing was written`);
+  writeAtomically(path, bytes);
+}
+
+function writeAtomically(path: string, bytes: Uint8Array): void {
   const folder = dirname(path);
   const temporary = join(folder, `.${basename(path)}.${process.pid}-${threadId}${TEMPORARY_SUFFIX}`);
   removeDeadTemporaries(path);
-  const bytes = new TextEncoder().encode(text);
   let fd: number | undefined;
   let renaming = false;
   try {
