@@ -5,7 +5,7 @@ import { documentedFiles, extractExamples, quotedCode, repositoryFile } from "..
 // Every ```ts block in the README and in docs/ runs here, with its assertions, so a
 // formula or an output shown in the docs is one the tests execute.
 
-describe.each(documentedFiles().map((path) => [basename(path), path]))("%s", (_, path) => {
+describe.each(documentedFiles().map((path) => [path.includes("/packages/") ? path.slice(path.indexOf("packages/")) : basename(path), path]))("%s", (_, path) => {
   const examples = extractExamples(path);
 
   it("has runnable examples", () => {

@@ -27,12 +27,19 @@ export function documentedFiles(): string[] {
   const guides = readdirSync(join(repositoryRoot, "docs"))
     .filter((name) => name.endsWith(".md") && !GENERATED_REPORTS.has(name))
     .map((name) => join(repositoryRoot, "docs", name));
-  return [join(repositoryRoot, "README.md"), ...guides];
+  const packageReadmes = ["core", "nn", "cli"].map((name) => join(repositoryRoot, "packages", name, "README.md"));
+  return [join(repositoryRoot, "README.md"), ...packageReadmes, ...guides];
+}
+
+/** The folder under test/.generated/ for a Markdown file: `README`, a guide's name, or `packages-nn-README`. */
+function exampleFolder(markdownPath: string): string {
+  const relative = markdownPath.slice(repositoryRoot.length + 1).replace(/\.md$/, "");
+  return relative.startsWith("docs/") ? basename(relative) : relative.replace(/[\\/]/g, "-");
 }
 
 /** Writes each ```ts block of `markdownPath` to its own module under test/.generated/. */
 export function extractExamples(markdownPath: string): DocExample[] {
-  const outDir = join(repositoryRoot, "test", ".generated", basename(markdownPath, ".md"));
+  const outDir = join(repositoryRoot, "test", ".generated", exampleFolder(markdownPath));
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const lines = readFileSync(markdownPath, "utf8").split("\n");
