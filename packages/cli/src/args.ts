@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "./errors";
 import type { Io } from "./progress";
@@ -102,15 +102,22 @@ export function readInput(file: string): string {
 }
 
 /**
- * The absolute path of an output folder, created if needed, or an {@link InputError}.
+ * The absolute path of an output folder, created if needed and checked for writability by
+ * writing and removing a probe file, so that a command fails before its work, not after
+ * it; an {@link InputError} that names the `--out` option otherwise.
  * @example `const out = prepareOut(values.out ?? "tapegrad-out");`
  */
 export function prepareOut(dir: string): string {
   const out = resolve(dir);
+  const probe = join(out, `.tapegrad-probe-${process.pid}`);
   try {
     mkdirSync(out, { recursive: true });
+    writeFileSync(probe, "");
+    rmSync(probe, { force: true });
   } catch (error) {
-    throw new InputError(`${dir}: cannot create the output folder (${(error as Error).message})`);
+    // Node's messages end with the syscall and path ("EACCES: permission denied, open '…'"): keep the cause.
+    const cause = (error as Error).message.split(", ")[0];
+    throw new InputError(`--out ${dir}: cannot write there (${cause}); choose another folder with --out`);
   }
   return out;
 }

@@ -72,9 +72,15 @@ export interface CsvDataset {
   classes: string[];
 }
 
+/** The most distinct numeric target values taken as classes; more look like a continuous target. */
+const MAX_NUMERIC_CLASSES = 20;
+
 /**
  * Turns a parsed CSV into features and targets: every column but `target` must hold
- * numbers; the target's distinct values are the classes. Errors name the file, line and column.
+ * numbers; the target's distinct values are the classes, numeric-looking ones compared by
+ * value ("1" and "1.0" are one class). A numeric target with more than 20 distinct values,
+ * or more than half as many as there are rows, looks continuous and is refused. Errors name
+ * the file, line and column.
  * @example `csvDataset(parseCsv(text, "iris.csv"), "species", "iris.csv")`
  */
 export function csvDataset(table: CsvTable, target: string, file: string): CsvDataset {
@@ -96,10 +102,17 @@ export function csvDataset(table: CsvTable, target: string, file: string): CsvDa
   const labels = table.rows.map(({ line, fields }) => {
     const label = fields[targetIndex].trim();
     if (label === "") throw new InputError(`${file}, line ${line}, column '${target}': the target is empty`);
-    return label;
+    // numeric-looking labels are one class per value: "1", "1.0" and "1e0" are all class "1"
+    return isNumber(label) ? String(Number(label)) : label;
   });
   const classes = [...new Set(labels)].sort((a, b) => (isNumber(a) && isNumber(b) ? Number(a) - Number(b) : a.localeCompare(b)));
   if (classes.length < 2) throw new InputError(`${file}: column '${target}' has a single value (${JSON.stringify(classes[0])}); a classifier needs at least two classes`);
+  if (classes.every(isNumber) && (classes.length > MAX_NUMERIC_CLASSES || classes.length > labels.length / 2)) {
+    throw new InputError(
+      `${file}: column '${target}' looks continuous (${classes.length} distinct values in ${labels.length} rows); regression is not supported by tapegrad train yet: ` +
+        `pick a column of classes with --target, or bin the values into a few classes first (e.g. low, medium, high)`,
+    );
+  }
   const targets = classes.length === 2 ? labels.map((l) => [l === classes[1] ? 1 : 0]) : labels.map((l) => classes.map((c) => (c === l ? 1 : 0)));
   return { inputs: tensor(values), targets: tensor(targets), features, classes };
 }

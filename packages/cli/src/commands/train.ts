@@ -14,6 +14,10 @@ const HELP = `usage: tapegrad train <data.csv> --target COLUMN [options]
 Trains an MLP on a CSV file with a header line: every column but the target holds numbers
 (the features, standardised with the training split's mean and standard deviation); the
 target's distinct values are the classes (two classes: a sigmoid output; more: softmax).
+Numeric-looking classes are compared by value ("1" and "1.0" are one class); a numeric
+target with more than 20 distinct values, or more than half as many as rows, looks
+continuous and is refused (regression is not supported yet). The --out folder is created
+and checked for writability before training.
 
 options:
   --target COLUMN         the class column (required)
@@ -80,6 +84,11 @@ function run(args: readonly string[], io: Io): number {
   const trainRows = takeExamples(rows, order.slice(testCount), "row");
   const testRows = takeExamples(rows, order.slice(0, testCount), "row");
   const { mean: featureMean, std: featureStd } = standardisation(trainRows.inputs);
+  data.features.forEach((feature, j) => {
+    if (!Number.isFinite(featureMean.data[j]) || !Number.isFinite(featureStd.data[j])) {
+      throw new InputError(`${file}, column '${feature}': the values are too large to standardise (their standard deviation overflows); rescale the column, e.g. divide it by a power of ten`);
+    }
+  });
   const standardise = (d: Dataset): Dataset => {
     const inputs = noGrad(() => div(sub(d.inputs, featureMean), featureStd));
     return convention === "row" ? { inputs, targets: d.targets } : noGrad(() => ({ inputs: transpose(inputs), targets: transpose(d.targets) }));
