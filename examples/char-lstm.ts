@@ -8,8 +8,8 @@
 //   npx --yes pnpm@10.34.9 exec tsx --conditions=@tapegrad/source examples/char-lstm.ts [--steps=400]
 import { pathToFileURL } from "node:url";
 import { noGrad, Random, reshape, softmaxCrossEntropy, tensor, type Tensor } from "@tapegrad/core";
-import { adam, dense, embedding, fit, graph, lstm, type RecurrentState } from "@tapegrad/nn";
-import { alphabetOf, average, batchLosses, numberArgument, prideAndPrejudice, randomWindows, sampleIndex } from "./text";
+import { dense, embedding, graph, lstm, type RecurrentState } from "@tapegrad/nn";
+import { alphabetOf, numberArgument, prideAndPrejudice, sampleIndex, trainOnWindows } from "./text";
 
 /** Options of {@link run}; every one has a default. */
 export interface CharLstmOptions {
@@ -68,28 +68,16 @@ export function run(options: CharLstmOptions = {}): CharLstmResult {
     seed,
   });
 
-  const fixedWindows = randomWindows(ids, 32, sequenceLength, seed + 1);
-  const windowLoss = () => noGrad(() => model.loss(model.params, fixedWindows.inputs, fixedWindows.targets).item());
-  const initialLoss = windowLoss();
-  log(`${text.length} characters, an alphabet of ${V}; LSTM of ${hiddenSize} units over windows of ${sequenceLength}`);
-  log(`loss on 32 fixed windows before training: ${initialLoss.toFixed(3)} (ln ${V} = ${Math.log(V).toFixed(3)})`);
-
-  // one pass over steps × batchSize random windows: exactly `steps` optimiser steps
-  const windows = randomWindows(ids, steps * batchSize, sequenceLength, seed + 2);
-  const batches = batchLosses();
-  const reportEvery = Math.max(1, Math.round(steps / 10));
-  fit(model, windows, {
-    epochs: 1,
+  const { initialLoss, finalLoss, losses } = trainOnWindows(model, ids, {
+    steps,
     batchSize,
-    shuffle: false,
-    optimizer: adam({ learningRate }),
-    onBatch: ({ batch, loss, examplesSeen, seconds }) => {
-      batches.record(loss, examplesSeen);
-      if (batch % reportEvery === 0) log(`step ${String(batch).padStart(4)}  loss ${average(batches.losses.slice(-reportEvery)).toFixed(3)}  (${seconds.toFixed(1)} s)`);
-    },
+    sequenceLength,
+    learningRate,
+    seed,
+    vocabulary: V,
+    description: `${text.length} characters, an alphabet of ${V}; LSTM of ${hiddenSize} units over windows of ${sequenceLength}`,
+    log,
   });
-  const finalLoss = windowLoss();
-  log(`loss on the same windows after training: ${finalLoss.toFixed(3)}`);
 
   // sampling: run the prompt through, then feed back each drawn character with the carried state
   const rng = new Random(seed + 3);
@@ -112,7 +100,7 @@ export function run(options: CharLstmOptions = {}): CharLstmResult {
   });
   const sample = prompt + sampled;
   log(`sample: ${sample}`);
-  return { initialLoss, finalLoss, losses: batches.losses, sample };
+  return { initialLoss, finalLoss, losses, sample };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,7 +1,8 @@
 // What the character-level examples share: the text shipped in examples/data, its
-// alphabet, random training windows, and drawing the next character from logits.
+// alphabet, random training windows, the training loop, and drawing the next character from logits.
 import { readFileSync } from "node:fs";
-import { Random, tensor, type Tensor } from "@tapegrad/core";
+import { noGrad, Random, tensor, type Tensor } from "@tapegrad/core";
+import { adam, fit, type Model } from "@tapegrad/nn";
 
 /** The opening of Pride and Prejudice (Jane Austen, 1813; public domain), as shipped in examples/data. */
 export function prideAndPrejudice(): string {
@@ -95,4 +96,49 @@ export function numberArgument(name: string, fallback: number): number {
   const value = Number(given.slice(prefix.length));
   if (!Number.isFinite(value)) throw new Error(`--${name} must be a number, got ${JSON.stringify(given.slice(prefix.length))}`);
   return value;
+}
+
+/** What {@link trainOnWindows} measured. */
+export interface WindowTraining {
+  /** The loss on 32 fixed windows before training. */
+  initialLoss: number;
+  /** The loss on the same windows after training. */
+  finalLoss: number;
+  /** Each mini-batch's loss, in order. */
+  losses: number[];
+}
+
+/**
+ * Trains a next-character model for exactly `steps` Adam steps on random windows of `ids`,
+ * logging the loss on 32 fixed windows before and after and the running loss ten times.
+ */
+export function trainOnWindows(
+  model: Model<Tensor, Tensor, Tensor>,
+  ids: readonly number[],
+  options: { steps: number; batchSize: number; sequenceLength: number; learningRate: number; seed: number; vocabulary: number; description: string; log: (line: string) => void },
+): WindowTraining {
+  const { steps, batchSize, sequenceLength, learningRate, seed, vocabulary: V, description, log } = options;
+  const fixedWindows = randomWindows(ids, 32, sequenceLength, seed + 1);
+  const windowLoss = () => noGrad(() => model.loss(model.params, fixedWindows.inputs, fixedWindows.targets).item());
+  const initialLoss = windowLoss();
+  log(description);
+  log(`loss on 32 fixed windows before training: ${initialLoss.toFixed(3)} (ln ${V} = ${Math.log(V).toFixed(3)})`);
+
+  // one pass over steps × batchSize random windows: exactly `steps` optimiser steps
+  const windows = randomWindows(ids, steps * batchSize, sequenceLength, seed + 2);
+  const batches = batchLosses();
+  const reportEvery = Math.max(1, Math.round(steps / 10));
+  fit(model, windows, {
+    epochs: 1,
+    batchSize,
+    shuffle: false,
+    optimizer: adam({ learningRate }),
+    onBatch: ({ batch, loss, examplesSeen, seconds }) => {
+      batches.record(loss, examplesSeen);
+      if (batch % reportEvery === 0) log(`step ${String(batch).padStart(4)}  loss ${average(batches.losses.slice(-reportEvery)).toFixed(3)}  (${seconds.toFixed(1)} s)`);
+    },
+  });
+  const finalLoss = windowLoss();
+  log(`loss on the same windows after training: ${finalLoss.toFixed(3)}`);
+  return { initialLoss, finalLoss, losses: batches.losses };
 }
