@@ -1,3 +1,4 @@
+import { differenceOf } from "./testing/all-close";
 import { broadcastShapes, formatShape, reductionAxes, shapesEqual, type Shape } from "./shape";
 import { Tensor } from "./tensor";
 import { formatNumber, formatValues, quote, traceGraph, type GraphNode, type TracedGraph } from "./trace";
@@ -482,23 +483,9 @@ function compareOne(name: string, expected: Tensor, actual: Tensor, atol: number
   if (!shapesEqual(actual.shape, expected.shape)) {
     return { row: { ...row, problem: `your shape ${formatShape(actual.shape)}, the tape's ${formatShape(expected.shape)}` } };
   }
-  const e = expected.data;
-  const a = actual.data;
-  let scale = 0;
-  for (let i = 0; i < e.length; i++) scale = Math.max(scale, Math.abs(e[i]));
-  let maxAbs = 0;
-  let worst = 0;
-  let ok = true;
-  for (let i = 0; i < e.length; i++) {
-    const difference = Math.abs(a[i] - e[i]);
-    if (!(difference <= maxAbs)) {
-      maxAbs = difference;
-      worst = i;
-    }
-    if (!(difference <= atol + rtol * scale)) ok = false;
-  }
-  const result = { ...row, maxAbsDifference: maxAbs, maxRelDifference: scale > 0 ? maxAbs / scale : maxAbs === 0 ? 0 : Infinity, ok };
-  return ok ? { row: result } : { row: result, divergence: { name, tape: expected, yours: actual, maxAbsDifference: maxAbs, at: unravel(worst, expected.shape) } };
+  const { maxAbsDifference, maxRelDifference, at, ok } = differenceOf(actual, expected, { atol, rtol });
+  const result = { ...row, maxAbsDifference, maxRelDifference, ok };
+  return ok ? { row: result } : { row: result, divergence: { name, tape: expected, yours: actual, maxAbsDifference, at: unravel(at, expected.shape) } };
 }
 
 function unravel(flat: number, shape: Shape): number[] {

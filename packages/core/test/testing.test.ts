@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { defineOp, matmul, mul, randn, sum, tanh, tensor, type Tensor } from "../src";
-import { allClose, assertAllClose, gradcheck } from "../src/testing";
+import { defineOp, matmul, mul, randn, sum, tanh, tensor, zeros, type Tensor } from "../src";
+import { allClose, assertAllClose, differenceOf, gradcheck } from "../src/testing";
 
 // A matmul whose vjp for b forgets to transpose a: wrong for any non-symmetric a.
 const matmulMissingTranspose = defineOp({
@@ -50,5 +50,16 @@ describe("allClose and assertAllClose", () => {
     expect(allClose(tensor([NaN]), tensor([NaN]))).toBe(false);
     expect(() => assertAllClose(tensor([1, 3]), tensor([1, 2]))).toThrow(/element 1 differs: 3 vs 2/);
     expect(() => assertAllClose(tensor([1]), tensor([1, 2]))).toThrow(/shapes differ: \[1\] and \[2\]/);
+  });
+});
+
+describe("differenceOf", () => {
+  it("measures the largest difference against the expected tensor's largest magnitude", () => {
+    const d = differenceOf(tensor([1, 2.5, -4]), tensor([1, 2, -4]), { atol: 0, rtol: 0.1 });
+    expect(d).toEqual({ maxAbsDifference: 0.5, maxRelDifference: 0.5 / 4, at: 1, ok: false }); // 0.5 > 0.1·max|expected| = 0.4
+    expect(differenceOf(tensor([1, 2.3, -4]), tensor([1, 2, -4]), { atol: 0, rtol: 0.1 }).ok).toBe(true); // 0.3 ≤ 0.4
+    expect(differenceOf(tensor([0, Number.NaN]), tensor([0, 0])).ok).toBe(false);
+    expect(differenceOf(zeros([2]), zeros([2]))).toEqual({ maxAbsDifference: 0, maxRelDifference: 0, at: 0, ok: true });
+    expect(() => differenceOf(zeros([2]), zeros([3]))).toThrow("differenceOf: shapes differ: [2] and [3]");
   });
 });

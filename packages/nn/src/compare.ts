@@ -1,3 +1,4 @@
+import { differenceOf } from "@tapegrad/core/testing";
 import { add, formatShape, shapesEqual, valueAndGrad, zeros, type FloatDType, type Tensor } from "@tapegrad/core";
 import type { Params } from "./dense";
 import type { ManualBackward } from "./manual";
@@ -84,18 +85,8 @@ function compareOne(name: string, expected: Tensor, actual: Tensor | undefined, 
   const row = { name, shape: expected.shape, maxAbsDifference: Infinity, maxRelDifference: Infinity, ok: false };
   if (actual === undefined) return { ...row, problem: "missing from the actual gradients" };
   if (!shapesEqual(actual.shape, expected.shape)) return { ...row, problem: `actual shape ${formatShape(actual.shape)}` };
-  const e = expected.data;
-  const a = actual.data;
-  let scale = 0;
-  for (let i = 0; i < e.length; i++) scale = Math.max(scale, Math.abs(e[i]));
-  let maxAbs = 0;
-  let ok = true;
-  for (let i = 0; i < e.length; i++) {
-    const difference = Math.abs(a[i] - e[i]);
-    if (!(difference <= maxAbs)) maxAbs = difference;
-    if (!(difference <= atol + rtol * scale)) ok = false;
-  }
-  return { ...row, maxAbsDifference: maxAbs, maxRelDifference: scale > 0 ? maxAbs / scale : maxAbs === 0 ? 0 : Infinity, ok };
+  const { maxAbsDifference, maxRelDifference, ok } = differenceOf(actual, expected, { atol, rtol });
+  return { ...row, maxAbsDifference, maxRelDifference, ok };
 }
 
 function formatTable(rows: GradientRow[], first: string | undefined): string {

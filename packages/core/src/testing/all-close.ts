@@ -37,3 +37,44 @@ function closeness(a: Tensor, b: Tensor, { atol = 1e-8, rtol = 1e-5 }: Tolerance
   }
   return undefined;
 }
+
+/** How far one tensor is from another, measured relative to the expected one's largest magnitude. */
+export interface Difference {
+  /** max |actual − expected|. */
+  maxAbsDifference: number;
+  /** max |actual − expected| / max |expected| (0 when both are all zeros). */
+  maxRelDifference: number;
+  /** The flat index of the largest difference. */
+  at: number;
+  /** Whether every element is within atol + rtol·max|expected|. */
+  ok: boolean;
+}
+
+/**
+ * The largest difference between two tensors of the same shape, and whether every element
+ * is within atol + rtol·max|expected|: a tolerance scaled by the whole tensor, so that tiny
+ * entries do not fail on rounding (what gradient comparisons need). NaN never passes.
+ * @example `differenceOf(tensor([1, 2.001]), tensor([1, 2]), { atol: 0, rtol: 1e-3 }) // { maxAbsDifference: 0.001, at: 1, ok: true, … }`
+ */
+export function differenceOf(actual: Tensor, expected: Tensor, { atol = 1e-12, rtol = 1e-7 }: Tolerance = {}): Difference {
+  if (!shapesEqual(actual.shape, expected.shape)) {
+    throw new Error(`differenceOf: shapes differ: ${formatShape(actual.shape)} and ${formatShape(expected.shape)}`);
+  }
+  const e = expected.data;
+  const a = actual.data;
+  let scale = 0;
+  for (let i = 0; i < e.length; i++) scale = Math.max(scale, Math.abs(e[i]));
+  let maxAbsDifference = 0;
+  let at = 0;
+  let ok = true;
+  for (let i = 0; i < e.length; i++) {
+    const difference = Math.abs(a[i] - e[i]);
+    if (!(difference <= maxAbsDifference)) {
+      maxAbsDifference = difference;
+      at = i;
+    }
+    if (!(difference <= atol + rtol * scale)) ok = false;
+  }
+  const maxRelDifference = scale > 0 ? maxAbsDifference / scale : maxAbsDifference === 0 ? 0 : Infinity;
+  return { maxAbsDifference, maxRelDifference, at, ok };
+}

@@ -5,4 +5,4 @@
  * @module @tapegrad/core/testing
  */
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type InputCheck } from "./gradcheck";
-export { allClose, assertAllClose, type Tolerance } from "./all-close";
+export { allClose, assertAllClose, differenceOf, type Difference, type Tolerance } from "./all-close";
