@@ -49,7 +49,7 @@ export {
   type VjpResult,
 } from "./grad";
 
-export { neg, exp, expm1, log, log1p, sqrt, square, pow, sin, cos, tanh, erf, sigmoid, relu, leakyRelu, elu, gelu, softplus, silu, abs, sign, step, type GeluApproximation, type GeluOptions } from "./ops/elementwise";
+export { neg, exp, expm1, log, log1p, sqrt, square, pow, sin, cos, tanh, erf, sigmoid, relu, tanhBackward, sigmoidBackward, reluBackward, leakyRelu, elu, gelu, softplus, silu, abs, sign, step, type GeluApproximation, type GeluOptions } from "./ops/elementwise";
 export { add, sub, mul, div, equal, greater, less, addScaled } from "./ops/binary";
 export { sum, mean, max, min, logsumexp, variance } from "./ops/reduce";
 export { where, maximum, minimum, clip, argmax, argmin } from "./ops/selection";
@@ -95,7 +95,8 @@ export {
   type Divergence,
 } from "./explain";
 export { setMatmulKernel, type MatmulKernel } from "./kernels/matmul";
-export { wasmSimdAvailable } from "./kernels/wasm/gemm";
+export { matmulThreads, wasmSimdAvailable } from "./kernels/wasm/gemm";
+export { setMatmulThreads } from "./kernels/wasm/threads";
 
 // Every op defined above is built in: its name is reserved from here on.
 sealBuiltinOps();

@@ -337,10 +337,12 @@ function checkVjpResult(op: RecordedOp, inputs: readonly Tensor[], grads: unknow
         `return an array with one gradient per input, in order, and null for an input without one`,
     );
   }
-  grads.forEach((gradient: unknown, j) => {
+  for (let j = 0; j < inputs.length; j++) {
+    const gradient: unknown = grads[j];
+    if (gradient === null) continue;
     const input = inputs[j];
-    const label = `input ${j}${op.inputNames?.[j] ? ` ('${op.inputNames[j]}')` : ""}`;
-    if (gradient === null) return;
+    if (gradient instanceof Tensor && gradient.dtype === input.dtype && shapesEqual(gradient.shape, input.shape)) continue;
+    const label = `input ${j}${op.inputNames?.[j] ? ` ('${op.inputNames[j]}')` : ""}`; // built only for the error
     if (!(gradient instanceof Tensor)) {
       throw new Error(`vjp of op '${op.name}' returned ${String(gradient)} for ${label}; expected a Tensor or null`);
     }
@@ -350,8 +352,6 @@ function checkVjpResult(op: RecordedOp, inputs: readonly Tensor[], grads: unknow
           `whose shape is ${formatShape(input.shape)}`,
       );
     }
-    if (gradient.dtype !== input.dtype) {
-      throw new Error(`vjp of op '${op.name}' returned a ${gradient.dtype} gradient for ${label}, which is ${input.dtype}`);
-    }
-  });
+    throw new Error(`vjp of op '${op.name}' returned a ${gradient.dtype} gradient for ${label}, which is ${input.dtype}`);
+  }
 }

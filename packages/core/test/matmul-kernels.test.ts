@@ -182,6 +182,6 @@ describe("the matrix-multiplication kernels", () => {
     setMatmulKernel("auto");
     expect(setMatmulKernel("js")).toBe("auto");
     expect(setMatmulKernel("auto")).toBe("js");
-    expect(() => setMatmulKernel("gpu" as never)).toThrow("setMatmulKernel: the kernel must be 'auto', 'js' or 'wasm', got \"gpu\"");
+    expect(() => setMatmulKernel("gpu" as never)).toThrow("setMatmulKernel: the kernel must be 'auto', 'js', 'wasm' or 'threads', got \"gpu\"");
   });
 });

@@ -1,6 +1,6 @@
 import { allocate, type TypedArray } from "../dtype";
 import { Tensor } from "../tensor";
-import { gemm } from "./matmul";
+import { gemm, gemmWithWrittenB, type ColumnWriter } from "./matmul";
 
 // The loops behind ops/conv.ts. A convolution unrolls the input windows into a column
 // matrix (im2col) and multiplies it by the weight matrix with gemm; the input gradient
@@ -51,15 +51,20 @@ function validRange(offset: number, stride: number, width: number, outWidth: num
 }
 
 /**
- * Unrolls the windows of images n0 … n0+count−1, channels c0 … c0+C/groups−1 of x into
- * `cols`, a (C/groups · kH · kW) × (count · oH · oW) matrix: row (c, p, q), column
- * (n, i, j) holds x[n, c0 + c, i·sH + p·dH − padTop, j·sW + q·dW − padLeft], or 0 in the padding.
+ * Unrolls the windows of images n0 … n0+count−1, channels c0 … c0+C/groups−1 of x into a
+ * (C/groups · kH · kW) × (count · oH · oW) matrix `cols`: row (c, p, q), column (n, i, j)
+ * holds x[n, c0 + c, i·sH + p·dH − padTop, j·sW + q·dW − padLeft], or 0 in the padding.
+ * It is written into `dst` from element `offset`, row-major when `panelWidth` is 1, or in
+ * panels of `panelWidth` rows (entry (r, col) at ⌊r/w⌋·w·columns + col·w + r mod w): the
+ * layout the gemm kernel reads a transposed operand in, so that the weight gradient's
+ * product needs no packing pass of its own (an implicit gemm).
  */
-function im2col(x: TypedArray, geo: ConvGeometry, n0: number, count: number, c0: number, cols: TypedArray): void {
+function im2col(x: TypedArray, geo: ConvGeometry, n0: number, count: number, c0: number, dst: TypedArray, offset = 0, panelWidth = 1): void {
   const { inChannels, height, width, kernelHeight, kernelWidth, outHeight, outWidth, strideH, strideW } = geo;
   const channels = inChannels / geo.groups;
   const plane = outHeight * outWidth;
   const columns = count * plane;
+  const w = panelWidth;
   let row = 0;
   for (let c = 0; c < channels; c++) {
     for (let p = 0; p < kernelHeight; p++) {
@@ -67,19 +72,20 @@ function im2col(x: TypedArray, geo: ConvGeometry, n0: number, count: number, c0:
       for (let q = 0; q < kernelWidth; q++, row++) {
         const columnOffset = q * geo.dilationW - geo.padLeft;
         const [first, end] = validRange(columnOffset, strideW, width, outWidth);
+        const rowBase = offset + Math.floor(row / w) * w * columns + (row % w);
         for (let n = 0; n < count; n++) {
           const image = ((n0 + n) * inChannels + c0 + c) * height * width;
-          let at = row * columns + n * plane;
-          for (let i = 0; i < outHeight; i++, at += outWidth) {
+          let at = rowBase + n * plane * w;
+          for (let i = 0; i < outHeight; i++, at += outWidth * w) {
             const h = i * strideH + rowOffset;
             if (h < 0 || h >= height) {
-              cols.fill(0, at, at + outWidth);
+              for (let j = 0; j < outWidth; j++) dst[at + j * w] = 0;
               continue;
             }
             const from = image + h * width + columnOffset;
-            for (let j = 0; j < first; j++) cols[at + j] = 0;
-            for (let j = first; j < end; j++) cols[at + j] = x[from + j * strideW];
-            for (let j = end; j < outWidth; j++) cols[at + j] = 0;
+            for (let j = 0; j < first; j++) dst[at + j * w] = 0;
+            for (let j = first; j < end; j++) dst[at + j * w] = x[from + j * strideW];
+            for (let j = end; j < outWidth; j++) dst[at + j * w] = 0;
           }
         }
       }
@@ -158,22 +164,22 @@ export function conv2dForward(x: Tensor, w: Tensor, geo: ConvGeometry): Tensor {
   const outPerGroup = outChannels / groups;
   const out = allocate(x.dtype, batch * outChannels * plane);
   const chunk = imagesPerChunk(geo);
-  const cols = allocate(x.dtype, rows * chunk * plane);
   const product = allocate(x.dtype, outPerGroup * chunk * plane);
   for (let n0 = 0; n0 < batch; n0 += chunk) {
     const count = Math.min(chunk, batch - n0);
     const columns = count * plane;
     for (let g = 0; g < groups; g++) {
-      im2col(x.data, geo, n0, count, g * (geo.inChannels / groups), cols);
+      // cols is unrolled straight into the gemm's memory (or a scratch array for the loops)
+      const unroll: ColumnWriter = (dst, offset, panelWidth) => im2col(x.data, geo, n0, count, g * (geo.inChannels / groups), dst, offset, panelWidth);
       if (count === 1) {
         // One image: the product is already out[n0, group g], written in place.
         const at = (n0 * outChannels + g * outPerGroup) * plane;
-        gemm(groupWeights(w.data, geo, g), cols, out.subarray(at, at + outPerGroup * plane), outPerGroup, rows, columns, false, false);
+        gemmWithWrittenB(groupWeights(w.data, geo, g), unroll, false, out.subarray(at, at + outPerGroup * plane), outPerGroup, rows, columns);
         continue;
       }
       const result = product.subarray(0, outPerGroup * columns);
       result.fill(0);
-      gemm(groupWeights(w.data, geo, g), cols.subarray(0, rows * columns), result, outPerGroup, rows, columns, false, false);
+      gemmWithWrittenB(groupWeights(w.data, geo, g), unroll, false, result, outPerGroup, rows, columns);
       scatterChannels(result, outChannels, plane, n0, count, g * outPerGroup, outPerGroup, out);
     }
   }
@@ -212,17 +218,17 @@ export function conv2dWeightGradient(x: Tensor, dy: Tensor, geo: ConvGeometry): 
   const outPerGroup = outChannels / groups;
   const dw = allocate(x.dtype, outChannels * rows);
   const chunk = imagesPerChunk(geo);
-  const cols = allocate(x.dtype, rows * chunk * plane);
   const gathered = allocate(x.dtype, chunk > 1 ? outPerGroup * chunk * plane : 0);
   const product = allocate(x.dtype, outPerGroup * rows);
   for (let n0 = 0; n0 < batch; n0 += chunk) {
     const count = Math.min(chunk, batch - n0);
     const columns = count * plane;
     for (let g = 0; g < groups; g++) {
-      im2col(x.data, geo, n0, count, g * (inChannels / groups), cols);
       const dyGroup = gatherChannels(dy.data, outChannels, plane, n0, count, g * outPerGroup, outPerGroup, gathered);
       product.fill(0);
-      gemm(dyGroup, cols.subarray(0, rows * columns), product, outPerGroup, columns, rows, false, true);
+      // dw = dy·colsᵀ, with cols unrolled straight into the panels the kernel reads colsᵀ from
+      const unroll: ColumnWriter = (dst, offset, panelWidth) => im2col(x.data, geo, n0, count, g * (inChannels / groups), dst, offset, panelWidth);
+      gemmWithWrittenB(dyGroup, unroll, true, product, outPerGroup, columns, rows);
       const at = g * outPerGroup * rows;
       for (let k = 0; k < product.length; k++) dw[at + k] += product[k];
     }

@@ -61,7 +61,7 @@ export type UnaryKernelName = keyof typeof unaryKernels;
 const expressionScope = { erf };
 
 type UnaryLoop = (input: ArrayLike<number>, out: TypedArray, a: number) => void;
-type BinaryLoop = (a: ArrayLike<number>, b: ArrayLike<number>, out: TypedArray, strideA: number, strideB: number) => void;
+type BinaryLoop = (a: ArrayLike<number>, b: ArrayLike<number>, out: TypedArray, strideA: number, strideB: number, alpha?: number) => void;
 
 const unaryLoops = new Map<string, UnaryLoop | null>();
 const binaryLoops = new Map<string, BinaryLoop | null>();
@@ -85,20 +85,35 @@ function generate<T>(cache: Map<string, T | null>, source: string, make: () => T
   return cache.get(source)!;
 }
 
-/** out[i] = f(input[i]), where f is `expression` in `x` and `a`; `null` where code cannot be generated. @internal */
-export function unaryLoop(expression: string): UnaryLoop | null {
-  return generate(unaryLoops, expression, () => {
+/**
+ * out[i] = f(input[i]), where f is `expression` in `x` and `a`; `null` where code cannot be
+ * generated. One loop is generated per dtype, so that each sees one kind of typed array
+ * and the engine compiles it for that kind alone. @internal
+ */
+export function unaryLoop(expression: string, dtype = "float64"): UnaryLoop | null {
+  return generate(unaryLoops, `${dtype}:${expression}`, () => {
     const body = `for (let i = 0; i < out.length; i++) { const x = input[i]; out[i] = ${expression}; }`;
     const make = new Function(...Object.keys(expressionScope), `return function (input, out, a) { ${body} };`);
     return make(...Object.values(expressionScope)) as UnaryLoop;
   });
 }
 
-/** out[i] = f(a[i·strideA], b[i·strideB]): strides of 0 broadcast a scalar. */
-function binaryLoop(expression: string): BinaryLoop | null {
-  return generate(binaryLoops, expression, () =>
-    new Function("a", "b", "out", "strideA", "strideB", `for (let i = 0, ia = 0, ib = 0; i < out.length; i++, ia += strideA, ib += strideB) { const x = a[ia], y = b[ib]; out[i] = ${expression}; }`) as BinaryLoop,
+/** out[i] = f(a[i·strideA], b[i·strideB]): strides of 0 broadcast a scalar; `alpha` is a number the expression may use. One loop per dtype. */
+function binaryLoop(expression: string, dtype: string): BinaryLoop | null {
+  return generate(binaryLoops, `${dtype}:${expression}`, () =>
+    new Function("a", "b", "out", "strideA", "strideB", "alpha", `for (let i = 0, ia = 0, ib = 0; i < out.length; i++, ia += strideA, ib += strideB) { const x = a[ia], y = b[ib]; out[i] = ${expression}; }`) as BinaryLoop,
   );
+}
+
+/** x + α·y for tensors of one shape, in one generated loop per dtype (the optimisers' update); a plain loop where code cannot be generated. */
+export function addScaledKernel(x: Tensor, y: Tensor, alpha: number): Tensor {
+  const X = x.data;
+  const Y = y.data;
+  const out = allocate(x.dtype, X.length);
+  const loop = binaryLoop("x + alpha * y", x.dtype);
+  if (loop !== null) loop(X, Y, out, 1, 1, alpha);
+  else for (let i = 0; i < out.length; i++) out[i] = X[i] + alpha * Y[i];
+  return new Tensor(out, x.shape);
 }
 
 /**
@@ -114,7 +129,7 @@ export function mapUnary(x: Tensor, kernel: UnaryKernelName | ((v: number) => nu
   const a = typeof option === "number" ? option : 0;
   const input = x.data;
   const out = allocate(x.dtype, input.length);
-  const loop = expression === undefined ? null : unaryLoop(expression);
+  const loop = expression === undefined ? null : unaryLoop(expression, x.dtype);
   if (loop !== null) loop(input, out, a);
   else for (let i = 0; i < input.length; i++) out[i] = fn(input[i], a);
   return new Tensor(out, x.shape);
@@ -126,12 +141,12 @@ export function mapUnary(x: Tensor, kernel: UnaryKernelName | ((v: number) => nu
  * strided walk whose innermost loop runs along the last axis.
  */
 export function mapBinary(opName: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number, expression?: string): Tensor {
-  const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(opName, a.shape, b.shape);
+  const shape = b.rank === 0 || shapesEqual(a.shape, b.shape) ? a.shape : a.rank === 0 ? b.shape : broadcastShapes(opName, a.shape, b.shape);
   const size = shape === a.shape ? a.size : sizeOf(shape);
   const out = allocate(a.dtype, size);
   const A = a.data;
   const B = b.data;
-  const loop = expression === undefined ? null : binaryLoop(expression);
+  const loop = expression === undefined ? null : binaryLoop(expression, a.dtype);
   const flat = (A.length === size || A.length === 1) && (B.length === size || B.length === 1);
   if (flat && loop !== null) {
     loop(A, B, out, A.length === size ? 1 : 0, B.length === size ? 1 : 0);

@@ -1,26 +1,30 @@
 import { allocate, type FloatDType, type TypedArray } from "../dtype";
 import { broadcastShapes, broadcastStrides, sizeOf } from "../shape";
 import { Tensor } from "../tensor";
-import { wasmBatchedGemm, wasmGemm } from "./wasm/gemm";
+import { wasmBatchedGemm, wasmGemm, wasmGemmWithWrittenB } from "./wasm/gemm";
 
 /** Which matrix-multiplication kernel runs: see {@link setMatmulKernel}. */
-export type MatmulKernel = "auto" | "js" | "wasm";
+export type MatmulKernel = "auto" | "js" | "wasm" | "threads";
 
 /** Below this many multiply-adds, copying into WebAssembly memory costs more than it saves. */
 const WASM_THRESHOLD = 4096;
+/** Below this many multiply-adds (about 20 µs on one core), waking other threads costs more than it saves. */
+const THREAD_THRESHOLD = 1 << 19;
 let kernelChoice: MatmulKernel = initialKernel();
 
 /** `TAPEGRAD_MATMUL_KERNEL=js|wasm` in the environment forces a kernel (the test suite runs on both). */
 function initialKernel(): MatmulKernel {
   const forced = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TAPEGRAD_MATMUL_KERNEL;
-  return forced === "js" || forced === "wasm" ? forced : "auto";
+  return forced === "js" || forced === "wasm" || forced === "threads" ? forced : "auto";
 }
 
 /**
  * Chooses the matrix-multiplication kernel: `'wasm'` (WebAssembly SIMD, register-tiled, on
- * packed panels), `'js'` (plain loops over typed arrays), or `'auto'` (the default: wasm for
- * products of at least 4,096 multiply-adds per matrix when the engine supports WebAssembly
- * SIMD, else js). Both give the same results up to rounding; returns the previous choice.
+ * packed panels, on the calling thread), `'threads'` (the same kernel with the rows of every
+ * product shared among threads: see {@link setMatmulThreads}), `'js'` (plain loops over typed
+ * arrays), or `'auto'` (the default: js below 4,096 multiply-adds per matrix, wasm above, and
+ * threads from 2¹⁹ multiply-adds, each where the engine supports it). wasm and threads give
+ * the same bits; js the same results up to rounding. Returns the previous choice.
  * @example
  * ```ts
  * const previous = setMatmulKernel("js"); // e.g. to compare the two paths
@@ -28,8 +32,8 @@ function initialKernel(): MatmulKernel {
  * ```
  */
 export function setMatmulKernel(kernel: MatmulKernel): MatmulKernel {
-  if (kernel !== "auto" && kernel !== "js" && kernel !== "wasm") {
-    throw new Error(`setMatmulKernel: the kernel must be 'auto', 'js' or 'wasm', got ${JSON.stringify(kernel)}`);
+  if (kernel !== "auto" && kernel !== "js" && kernel !== "wasm" && kernel !== "threads") {
+    throw new Error(`setMatmulKernel: the kernel must be 'auto', 'js', 'wasm' or 'threads', got ${JSON.stringify(kernel)}`);
   }
   const previous = kernelChoice;
   kernelChoice = kernel;
@@ -38,7 +42,12 @@ export function setMatmulKernel(kernel: MatmulKernel): MatmulKernel {
 
 /** Whether a product of m × k by k × n goes to the WebAssembly kernel. */
 function usesWasm(m: number, k: number, n: number): boolean {
-  return kernelChoice === "wasm" || (kernelChoice === "auto" && m * n * k >= WASM_THRESHOLD);
+  return kernelChoice === "wasm" || kernelChoice === "threads" || (kernelChoice === "auto" && m * n * k >= WASM_THRESHOLD);
+}
+
+/** Whether the WebAssembly kernel shares a product of this many multiply-adds (over the whole stack) among threads. */
+function usesThreads(multiplyAdds: number): boolean {
+  return kernelChoice === "threads" || (kernelChoice === "auto" && multiplyAdds >= THREAD_THRESHOLD);
 }
 
 /**
@@ -97,8 +106,28 @@ export function matrixIndices(own: readonly number[], batch: readonly number[]):
  * loop order whose innermost loop runs along contiguous rows.
  */
 export function gemm(A: TypedArray, B: TypedArray, C: TypedArray, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): void {
-  if (usesWasm(m, k, n) && wasmGemm(A, B, C, m, k, n, transposeA, transposeB)) return;
+  if (usesWasm(m, k, n) && wasmGemm(A, B, C, m, k, n, transposeA, transposeB, usesThreads(m * k * n))) return;
   loops(A, B, C, m, k, n, transposeA, transposeB);
+}
+
+/**
+ * Writes an operand into `dst` from element `offset`: row-major when `panelWidth` is 1, or
+ * in panels of `panelWidth` rows (entry (r, c) at ⌊r/w⌋·w·columns + c·w + r mod w).
+ */
+export type ColumnWriter = (dst: TypedArray, offset: number, panelWidth: number) => void;
+
+/**
+ * C = A·op(B) for A (m × k, contiguous) and an operand B that `write` produces where it is
+ * needed, instead of first in an array of its own: for `transposedB`, Bᵀ (n × k) in the
+ * panels the WebAssembly kernel reads, else B (k × n) row-major, straight into the kernel's
+ * memory. A convolution's unrolled windows go to the gemm this way without a copy or a
+ * packing pass. On the loops' path, `write` fills a scratch array row-major. C holds zeros.
+ */
+export function gemmWithWrittenB(A: TypedArray, write: ColumnWriter, transposedB: boolean, C: TypedArray, m: number, k: number, n: number): void {
+  if (usesWasm(m, k, n) && wasmGemmWithWrittenB(A, write, transposedB, C, m, k, n, usesThreads(m * k * n))) return;
+  const B = allocate(A instanceof Float32Array ? "float32" : "float64", k * n);
+  write(B, 0, 1);
+  loops(A, B, C, m, k, n, false, transposedB);
 }
 
 /**
@@ -121,7 +150,7 @@ export function batchedGemm(
     gemm(A, B, C, count * m, k, n, false, transposeB);
     return;
   }
-  if (usesWasm(m, k, n) && wasmBatchedGemm(A, B, C, indicesA, indicesB, m, k, n, transposeA, transposeB)) return;
+  if (usesWasm(m, k, n) && wasmBatchedGemm(A, B, C, indicesA, indicesB, m, k, n, transposeA, transposeB, usesThreads(count * m * k * n))) return;
   for (let s = 0; s < count; s++) {
     const atA = indicesA[s] * sizeA;
     const atB = indicesB[s] * sizeB;

@@ -1,9 +1,8 @@
 import { defineOp, type Op } from "../op";
 import { checkTensor } from "../check";
-import { allocate } from "../dtype";
 import { formatShape, shapesEqual } from "../shape";
 import { Tensor } from "../tensor";
-import { mapBinary } from "../kernels/elementwise";
+import { addScaledKernel, mapBinary } from "../kernels/elementwise";
 import { mapPair } from "../kernels/selection";
 import { neg } from "./elementwise";
 import { unbroadcast } from "./movement";
@@ -100,13 +99,7 @@ const addScaledOp = defineOp<{ alpha: number }>({
   inputNames: ["x", "y"],
   formula: "out = x + α·y",
   vjpFormula: "dx = g, dy = α·g",
-  forward: ([x, y], { alpha }) => {
-    const X = x.data;
-    const Y = y.data;
-    const out = allocate(x.dtype, X.length);
-    for (let i = 0; i < out.length; i++) out[i] = X[i] + alpha * Y[i];
-    return new Tensor(out, x.shape);
-  },
+  forward: ([x, y], { alpha }) => addScaledKernel(x, y, alpha),
   vjp: (g, { attrs: { alpha }, needsGrad }) => [g, needsGrad[1] ? mul(g, alpha) : null],
 });
 

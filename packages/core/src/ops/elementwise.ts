@@ -1,5 +1,5 @@
 import { defineOp, type Op } from "../op";
-import { GELU_BETA, GELU_KAPPA, mapUnary } from "../kernels/elementwise";
+import { GELU_BETA, GELU_KAPPA, mapBinary, mapUnary } from "../kernels/elementwise";
 import { add, div, mul, sub } from "./binary";
 import { Tensor, zerosLike, type TensorLike } from "../tensor";
 
@@ -132,7 +132,24 @@ export const tanh: Op = defineOp({
   formula: "out = tanh x",
   vjpFormula: "dx = g·(1 − out²)",
   forward: ([x]) => mapUnary(x, "tanh"),
-  vjp: (g, { out }) => [mul(g, sub(1, mul(out, out)))],
+  vjp: (g, { out }) => [tanhBackward(g, out)],
+});
+
+/**
+ * The vjp of tanh as one op: g·(1 − y²) for the output y = tanh x, in one pass over the
+ * data (PyTorch's tanh_backward). Differentiable again, so second order works.
+ * @example `tanhBackward(tensor([2]), tensor([0.5])) // [1.5]`
+ */
+export const tanhBackward: Op = defineOp({
+  name: "tanhBackward",
+  inputNames: ["g", "y"],
+  formula: "out = g·(1 − y²)",
+  vjpFormula: "dg = h·(1 − y²), dy = −2·h·g·y",
+  forward: ([g, y]) => mapBinary("tanhBackward", g, y, (a, b) => a * (1 - b * b), "x * (1 - y * y)"),
+  vjp: (h, { inputs: [g, y], needsGrad }) => [
+    needsGrad[0] ? tanhBackward(h, y) : null,
+    needsGrad[1] ? mul(mul(h, g), mul(-2, y)) : null,
+  ],
 });
 
 /**
@@ -160,7 +177,24 @@ export const sigmoid: Op = defineOp({
   formula: "out = σ(x) = 1 / (1 + e⁻ˣ)",
   vjpFormula: "dx = g·out·(1 − out)",
   forward: ([x]) => mapUnary(x, "sigmoid"),
-  vjp: (g, { out }) => [mul(g, mul(out, sub(1, out)))],
+  vjp: (g, { out }) => [sigmoidBackward(g, out)],
+});
+
+/**
+ * The vjp of σ as one op: g·y(1 − y) for the output y = σ(x), in one pass over the data
+ * (PyTorch's sigmoid_backward). Differentiable again, so second order works.
+ * @example `sigmoidBackward(tensor([2]), tensor([0.5])) // [0.5]`
+ */
+export const sigmoidBackward: Op = defineOp({
+  name: "sigmoidBackward",
+  inputNames: ["g", "y"],
+  formula: "out = g·y·(1 − y)",
+  vjpFormula: "dg = h·y·(1 − y), dy = h·g·(1 − 2y)",
+  forward: ([g, y]) => mapBinary("sigmoidBackward", g, y, (a, b) => a * (b * (1 - b)), "x * (y * (1 - y))"),
+  vjp: (h, { inputs: [g, y], needsGrad }) => [
+    needsGrad[0] ? sigmoidBackward(h, y) : null,
+    needsGrad[1] ? mul(mul(h, g), sub(1, mul(2, y))) : null,
+  ],
 });
 
 /**
@@ -173,7 +207,21 @@ export const relu: Op = defineOp({
   formula: "out = max(x, 0)",
   vjpFormula: "dx = g·step(x)",
   forward: ([x]) => mapUnary(x, "relu"),
-  vjp: (g, { inputs: [x] }) => [mul(g, step(x))],
+  vjp: (g, { inputs: [x] }) => [reluBackward(g, x)],
+});
+
+/**
+ * The vjp of relu as one op: g·step(x), in one pass over the data (PyTorch's
+ * threshold_backward). Differentiable again in g (it is piecewise constant in x).
+ * @example `reluBackward(tensor([2, 3]), tensor([-1, 1])) // [0, 3]`
+ */
+export const reluBackward: Op = defineOp({
+  name: "reluBackward",
+  inputNames: ["g", "x"],
+  formula: "out = g·step(x)",
+  vjpFormula: "dg = h·step(x), dx = none (piecewise constant)",
+  forward: ([g, x]) => mapBinary("reluBackward", g, x, (a, b) => a * (b > 0 ? 1 : 0), "x * (y > 0 ? 1 : 0)"),
+  vjp: (h, { inputs: [, x], needsGrad }) => [needsGrad[0] ? reluBackward(h, x) : null, null],
 });
 
 const leakyReluOp = defineOp<{ slope: number }>({

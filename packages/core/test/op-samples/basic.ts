@@ -24,6 +24,10 @@ const binary = (makeY: (shape: number[], seed: number) => Tensor = awayFromZero)
     inputs: [awayFromZero(a, 20 + i), makeY(b, 40 + i)],
   }));
 
+/** A cotangent g and a second input of its shape (a fused vjp's operands). */
+const sameShapePairs = (makeY: (shape: number[], seed: number) => Tensor): Sample[] =>
+  unaryShapes.map((shape, i) => ({ label: `shape [${shape}]`, inputs: [awayFromZero(shape, 60 + i), makeY(shape, 70 + i)] }));
+
 const reduceSamples = (): Sample[] => [
   { label: "all axes", inputs: [awayFromZero([3, 4], 1)], attrs: { axes: [0, 1], keepDims: false } },
   { label: "axis 0", inputs: [awayFromZero([3, 4], 2)], attrs: { axes: [0], keepDims: false } },
@@ -46,6 +50,9 @@ export const basicSamples: SampleTable = {
   tanh: () => unary(awayFromZero),
   sigmoid: () => unary(awayFromZero),
   relu: () => unary(awayFromZero),
+  tanhBackward: () => sameShapePairs(unitInterval),
+  sigmoidBackward: () => sameShapePairs(unitInterval),
+  reluBackward: () => sameShapePairs(awayFromZero),
   abs: () => unary(awayFromZero),
   sign: () => unary(awayFromZero),
   step: () => unary(awayFromZero),
