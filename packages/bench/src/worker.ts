@@ -1,15 +1,16 @@
 // Runs one case for one library, in a process of its own, and prints one RESULT line of JSON.
-import { loadAdapter } from "./adapters";
-import type { BenchCase } from "./cases";
+import { loadAdapter, type Adapter, type TrainingStep } from "./adapters";
+import { SINGLE_THREAD, type BenchCase } from "./cases";
+import { cnnProblem, networkProblem, type NetworkProblem } from "./networks";
 import { convProblem, median, mlpProblem, randomArray, referenceConvStep, sumOfSquares, timeIt, type Measurement } from "./workloads";
 
 const [library, caseJson] = process.argv.slice(2);
 const benchCase = JSON.parse(caseJson) as BenchCase;
 
 async function measure(): Promise<Measurement> {
-  if (benchCase.kind === "memory") return memory(benchCase.steps, benchCase.batch);
+  if (benchCase.kind === "memory") return memory(benchCase.model, benchCase.steps, benchCase.batch);
   if (benchCase.kind === "mnist-epoch") return mnistEpoch();
-  const adapter = await loadAdapter(library);
+  const adapter = await loadAdapter(library === SINGLE_THREAD ? "tapegrad" : library); // the runner sets TAPEGRAD_THREADS=1 for it
   if (benchCase.kind === "matmul") {
     const { n, dtype } = benchCase;
     const run = adapter.matmul(randomArray(n * n, 1, dtype), randomArray(n * n, 2, dtype), n, dtype);
@@ -38,6 +39,14 @@ async function measure(): Promise<Measurement> {
     const times = await timeIt(step, { warmup: 1, minRuns: 5, minMs: 2000, maxRuns: 500 });
     return { times, losses: values, extra: { "loss error": errors[0], "‖dx‖² error": errors[1], "‖dw‖² error": errors[2] } };
   }
+  if (benchCase.kind === "cnn" || benchCase.kind === "lstm" || benchCase.kind === "attention") {
+    const step = await trainer(adapter, await networkProblem(benchCase));
+    const losses = Array.from({ length: 5 }, () => step());
+    // The five steps above are the warm-up (and jax-js-jit's compilation). A step takes
+    // seconds on tfjs-cpu: few repetitions keep that library well inside its time limit.
+    const times = await timeIt(step, { warmup: 0, minRuns: 3, minMs: 2000, maxRuns: 500 });
+    return { times, losses };
+  }
   const run = adapter.opChain(randomArray(10, 4, "float32"), benchCase.length);
   const times = await timeIt(run, { warmup: 2, minRuns: 5, minMs: 1000 });
   return { times };
@@ -49,10 +58,17 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+async function trainer(adapter: Adapter, problem: NetworkProblem): Promise<TrainingStep> {
+  if (problem.kind === "cnn") return adapter.cnnTrainer(problem);
+  if (problem.kind === "lstm") return adapter.lstmTrainer(problem);
+  return adapter.attentionTrainer(problem);
+}
+
 /** The heap after garbage collection during a long training run, with no disposal anywhere. */
-async function memory(steps: number, batch: number): Promise<Measurement> {
+async function memory(model: "mlp" | "cnn", steps: number, batch: number): Promise<Measurement> {
   const adapter = await loadAdapter("tapegrad");
-  const step = adapter.mlpTrainer(mlpProblem([784, 256, 128, 10], batch, "float32", "softmaxCrossEntropy"));
+  const step =
+    model === "mlp" ? adapter.mlpTrainer(mlpProblem([784, 256, 128, 10], batch, "float32", "softmaxCrossEntropy")) : await adapter.cnnTrainer(await cnnProblem({ batch, dtype: "float32" }));
   const heapAt: Record<string, number> = {};
   const start = performance.now();
   for (let i = 1; i <= steps; i++) {
@@ -75,6 +91,11 @@ async function mnistEpoch(): Promise<Measurement> {
   return { times: [performance.now() - start] };
 }
 
-const result = await measure();
+const result = await measure().catch((error: unknown) => {
+  // A library without an op says so in the table rather than failing the run.
+  const missingKernel = /Kernel '(\w+)' not registered for backend/.exec(String((error as Error)?.message));
+  if (missingKernel) fail(`unsupported: ${library} has no ${missingKernel[1]} kernel`);
+  throw error;
+});
 process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 process.exit(0);
