@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import type { Reporter, TestModule } from "vitest/node";
 
@@ -15,8 +16,12 @@ class PlainSummary implements Reporter {
   }
 }
 
+// onnxruntime-node, which the ONNX tests run exported models in, is installed on its own
+// (packages/onnx/scripts/install-runtime.mjs, run by `pnpm run test`), not by the workspace.
+const onnxruntime = fileURLToPath(new URL("./packages/onnx/runtime/node_modules/onnxruntime-node", import.meta.url));
+
 export default defineConfig({
-  resolve: { conditions },
+  resolve: { conditions, alias: { "onnxruntime-node": onnxruntime } },
   ssr: { resolve: { conditions } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/specs/**/*.test.ts"],

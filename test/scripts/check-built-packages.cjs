@@ -1,4 +1,4 @@
-// Loads the built @tapegrad/core, @tapegrad/nn and @tapegrad/nn/node (dist/, not src/) as CommonJS in plain Node.
+// Loads the built @tapegrad/core, @tapegrad/nn, @tapegrad/nn/node, @tapegrad/onnx and @tapegrad/onnx/node (dist/, not src/) as CommonJS in plain Node.
 const { grad, square, sum, tensor } = require("@tapegrad/core");
 const { gradcheck } = require("@tapegrad/core/testing");
 
@@ -31,3 +31,18 @@ try {
   rmSync(folder, { recursive: true, force: true });
 }
 console.log("CJS build of @tapegrad/nn/node: ok");
+
+const { decodeOnnx, toOnnx } = require("@tapegrad/onnx");
+const { saveOnnx } = require("@tapegrad/onnx/node");
+const { readFileSync } = require("node:fs");
+const onnxFolder = mkdtempSync(join(tmpdir(), "tapegrad-built-"));
+try {
+  const bytes = saveOnnx(join(onnxFolder, "xor.onnx"), model, tensor([[0, 1]]), { dynamicBatch: true });
+  const types = decodeOnnx(readFileSync(join(onnxFolder, "xor.onnx"))).graph.node.map((node) => node.op_type).join();
+  if (bytes.length !== toOnnx(model, tensor([[0, 1]]), { dynamicBatch: true }).length || types !== "MatMul,Add,Tanh,MatMul,Add,Sigmoid") {
+    throw new Error(`the CJS build of @tapegrad/onnx exports the XOR network wrongly (${types})`);
+  }
+} finally {
+  rmSync(onnxFolder, { recursive: true, force: true });
+}
+console.log("CJS build of @tapegrad/onnx and @tapegrad/onnx/node: ok");

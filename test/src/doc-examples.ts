@@ -27,7 +27,7 @@ export function documentedFiles(): string[] {
   const guides = readdirSync(join(repositoryRoot, "docs"))
     .filter((name) => name.endsWith(".md") && !GENERATED_REPORTS.has(name))
     .map((name) => join(repositoryRoot, "docs", name));
-  const packageReadmes = ["core", "nn", "cli"].map((name) => join(repositoryRoot, "packages", name, "README.md"));
+  const packageReadmes = ["core", "nn", "cli", "onnx"].map((name) => join(repositoryRoot, "packages", name, "README.md"));
   return [join(repositoryRoot, "README.md"), ...packageReadmes, ...guides];
 }
 

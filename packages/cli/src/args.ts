@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "./errors";
 import type { Io } from "./progress";
@@ -40,7 +40,7 @@ export function parseOptions<T extends OptionSpec>(command: string, args: readon
     throw new InputError(`tapegrad ${command}: ${(error as Error).message.split("\n")[0]}; see tapegrad ${command} --help`);
   }
   if (parsed.positionals.length !== positionals) {
-    const what = positionals === 0 ? "takes no file" : `takes ${positionals} file argument`;
+    const what = positionals === 0 ? "takes no file" : `takes ${positionals} file argument${positionals === 1 ? "" : "s"}`;
     throw new InputError(`tapegrad ${command}: ${what}, got ${parsed.positionals.length}; see tapegrad ${command} --help`);
   }
   return parsed as ParsedOptions<T>;
@@ -81,6 +81,18 @@ export function choiceOption<T>(command: string, name: string, value: string | u
 }
 
 /**
+ * A comma-separated list option's names, trimmed (`--ignore id,name`), or `[]` when the
+ * option is absent; an empty name (`--ignore id,,name`) is an {@link InputError}.
+ * @example `listOption("train", "ignore", "id, name") // ["id", "name"]`
+ */
+export function listOption(command: string, name: string, value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const names = value.split(",").map((item) => item.trim());
+  if (names.some((item) => item === "")) throw new InputError(`tapegrad ${command}: --${name} takes names separated by commas, got ${JSON.stringify(value)}`);
+  return names;
+}
+
+/**
  * Names joined as prose: `a`, `a or b`, `a, b or c`.
  * @example `listOf(["adam", "sgd", "momentum"]) // "adam, sgd or momentum"`
  */
@@ -109,15 +121,33 @@ export function readInput(file: string): string {
  */
 export function prepareOut(dir: string): string {
   const out = resolve(dir);
-  const probe = join(out, `.tapegrad-probe-${process.pid}`);
+  probeFolder(out, dir, "choose another folder with --out");
+  return out;
+}
+
+/**
+ * The absolute path of an output file, its folder created if needed and checked for
+ * writability as {@link prepareOut} checks a folder, before the command's work; an
+ * {@link InputError} that names the `--out` option otherwise.
+ * @example `const file = prepareOutFile(values.out); // "/home/me/predictions.csv"`
+ */
+export function prepareOutFile(file: string): string {
+  const path = resolve(file);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new InputError(`--out ${file}: is a folder; give a file name, e.g. --out ${join(file, "predictions.csv")}`);
+  probeFolder(dirname(path), file, "choose another file with --out");
+  return path;
+}
+
+/** Creates `folder` if needed and writes and removes a probe file there; an InputError naming `--out given` otherwise. */
+function probeFolder(folder: string, given: string, advice: string): void {
+  const probe = join(folder, `.tapegrad-probe-${process.pid}`);
   try {
-    mkdirSync(out, { recursive: true });
+    mkdirSync(folder, { recursive: true });
     writeFileSync(probe, "");
     rmSync(probe, { force: true });
   } catch (error) {
     // Node's messages end with the syscall and path ("EACCES: permission denied, open '…'"): keep the cause.
     const cause = (error as Error).message.split(", ")[0];
-    throw new InputError(`--out ${dir}: cannot write there (${cause}); choose another folder with --out`);
+    throw new InputError(`--out ${given}: cannot write there (${cause}); ${advice}`);
   }
-  return out;
 }

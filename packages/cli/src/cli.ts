@@ -3,6 +3,7 @@ import { check } from "./commands/check";
 import { demo } from "./commands/demo";
 import { explain } from "./commands/explain";
 import { graph } from "./commands/graph";
+import { predict } from "./commands/predict";
 import { train } from "./commands/train";
 import { InputError } from "./errors";
 import type { Io } from "./progress";
@@ -20,14 +21,18 @@ commands:
   graph <spec.json>        draw the tape of one forward and backward pass as SVG
   explain <spec.json>      the backward pass step by step (op, vjp formula, shapes), and a
                            picture of every value and gradient
-  train <data.csv>         train an MLP on a CSV file of numeric features and a class column
+  train <data.csv>         train an MLP on a CSV file of numeric features: a classifier of
+                           a class column, or (--task regression) a numeric target
+  predict <weights.json> <data.csv>
+                           apply a model trained by train to new rows, with its saved
+                           preprocessing; writes the predictions as CSV
 
 Run 'tapegrad <command> --help' for a command's options.
 Exit codes: 0 success, 1 gradients disagree (check), 2 bad input.
 `;
 
 /** The commands by name; a name from the command line is looked up as an own property. */
-const COMMANDS: Readonly<Record<string, Command>> = { demo, check, graph, explain, train };
+const COMMANDS: Readonly<Record<string, Command>> = { demo, check, graph, explain, train, predict };
 
 /**
  * Runs the `tapegrad` command line with the given arguments and returns the exit code:

@@ -1,7 +1,8 @@
 /**
  * The `tapegrad` command line, and the pieces it is made of: gradient-agreement reports,
  * SVG charts of training, Graphviz rendering of traced graphs, MNIST and CSV loading, the
- * demo's convolutional network.
+ * preprocessing that `tapegrad train` saves and `tapegrad predict` applies, the demo's
+ * convolutional network.
  *
  * @example
  * ```ts
@@ -19,6 +20,7 @@ export { digitCnn, asImages, withShiftedCopies, DIGIT_CNN_SUMMARY, type DigitCnn
 export { lineChartSvg, trainingChartSvg, sparkline, niceTicks, project, type Series, type LineChartOptions } from "./charts";
 export { renderDot } from "./render";
 export { loadMnist, type MnistSplit } from "./mnist-data";
-export { parseCsv, csvDataset, type CsvTable, type CsvRow, type CsvDataset } from "./csv";
+export { parseCsv, csvDataset, formatCsv, type CsvTable, type CsvRow, type CsvDataset, type CsvDatasetOptions, type Task } from "./csv";
+export { parsePreprocessing, preprocessingText, type Preprocessing } from "./preprocessing";
 export { parseSpec, specModel, specBatch, type NetworkSpec } from "./spec";
 export { InputError } from "./errors";

@@ -21,7 +21,7 @@ describe("tapegrad --help", () => {
     const top = await run("--help");
     expect(top.code).toBe(0);
     expect(top.out).toMatch(/usage: tapegrad <command>/);
-    for (const command of ["demo", "check", "graph", "train"]) {
+    for (const command of ["demo", "check", "graph", "explain", "train", "predict"]) {
       const help = await run(command, "--help");
       expect(help.code, command).toBe(0);
       expect(help.out, command).toMatch(new RegExp(`^usage: tapegrad ${command}`));
@@ -29,7 +29,7 @@ describe("tapegrad --help", () => {
   });
 
   it("says what is wrong with an unknown command or option, with exit code 2", async () => {
-    expect(await run("fly")).toEqual({ code: 2, out: "", err: "tapegrad: unknown command 'fly'; the commands are demo, check, graph, explain, train (see tapegrad --help)\n" });
+    expect(await run("fly")).toEqual({ code: 2, out: "", err: "tapegrad: unknown command 'fly'; the commands are demo, check, graph, explain, train, predict (see tapegrad --help)\n" });
     const badOption = await run("check", "x.json", "--fast");
     expect(badOption.code).toBe(2);
     expect(badOption.err).toMatch(/^tapegrad check: Unknown option '--fast'.*; see tapegrad check --help\n$/);
@@ -37,7 +37,7 @@ describe("tapegrad --help", () => {
   });
 
   it.each(["constructor", "toString", "__proto__", "hasOwnProperty"])("treats '%s' as an unknown command or option value, not as a property", async (name) => {
-    expect(await run(name)).toEqual({ code: 2, out: "", err: `tapegrad: unknown command '${name}'; the commands are demo, check, graph, explain, train (see tapegrad --help)\n` });
+    expect(await run(name)).toEqual({ code: 2, out: "", err: `tapegrad: unknown command '${name}'; the commands are demo, check, graph, explain, train, predict (see tapegrad --help)\n` });
     const csv = file("one.csv", "x,y\n1,a\n2,b\n3,a\n4,b\n");
     for (const option of ["--optimizer", "--activation", "--convention"]) {
       const result = await run("train", csv, "--target", "y", option, name);
@@ -153,7 +153,7 @@ describe("tapegrad train", () => {
   it("names the file, line and column of a cell that is not a number", async () => {
     const bad = file("bad.csv", "age,height,label\n31,1.8,a\n27,abc,b\n40,1.7,a\n");
     const result = await run("train", bad, "--target", "label");
-    expect(result).toMatchObject({ code: 2, err: `${bad}, line 3, column 'height': "abc" is not a number\n` });
+    expect(result).toMatchObject({ code: 2, err: `${bad}, line 3, column 'height': "abc" is not a number; every feature column must hold numbers: fix the value, or leave the column out with --ignore height\n` });
     const ragged = file("ragged.csv", "a,b,label\n1,2,x\n3,y\n");
     expect((await run("train", ragged, "--target", "label")).err).toBe(`${ragged}, line 3: 2 fields, but the header has 3\n`);
   });

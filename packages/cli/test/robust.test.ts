@@ -84,7 +84,7 @@ describe("tapegrad train refuses targets and features it cannot use", () => {
     const result = await run("train", prices, "--target", "price", "--out", join(folder, "prices-out"));
     oneLine(result);
     expect(result.err).toBe(
-      `${prices}: column 'price' looks continuous (59 distinct values in 60 rows); regression is not supported by tapegrad train yet: pick a column of classes with --target, or bin the values into a few classes first (e.g. low, medium, high)\n`,
+      `${prices}: column 'price' looks continuous (59 distinct values in 60 rows): to predict its value, pass --task regression; to classify, pick a column of classes with --target, or bin the values into a few classes first (e.g. low, medium, high)\n`,
     );
     // more distinct values than half the rows, fewer than 21
     const few = file("few.csv", "x,y\n" + Array.from({ length: 10 }, (_, i) => `${i},${i % 6}`).join("\n"));

@@ -82,7 +82,7 @@ async function mlpDemo(settings: DemoSettings, io: Io): Promise<number> {
   io.out(`Training an MLP 784-128-10 (relu, softmax output, ${countParameters(model.params)} parameters) with Adam, batch 64\n`);
   const { history, testAccuracy, chart } = trainAndTest(model, train, test, { epochs, batchSize: 64, optimizer: adam({ learningRate: 0.001 }), seed }, io);
   io.out(`\n${sparkline("loss", history.loss)}\n`);
-  io.out(`test accuracy: ${(testAccuracy * 100).toFixed(2)}% on ${test.inputs.shape[0]} digits the network never saw\n\n`);
+  io.out(`test accuracy: ${(testAccuracy! * 100).toFixed(2)}% on ${test.inputs.shape[0]} digits the network never saw\n\n`);
 
   const batch = takeExamples(test, Array.from({ length: 32 }, (_, i) => i), "row");
   io.out("Gradients of the loss on one batch of 32 test digits: the tape against the hand-derived\nbackprop and against central finite differences, in both conventions (relative differences):\n\n");
@@ -111,7 +111,7 @@ async function cnnDemo(settings: DemoSettings, io: Io): Promise<number> {
   io.out(`Training a CNN ${DIGIT_CNN_SUMMARY} (relu, softmax output, ${countParameters(model.params)} parameters, float32)\nwith Adam, learning rate 0.003 cosine-annealed over the run, batch 64\n`);
   const { history, testAccuracy, chart } = trainAndTest(model, train, test, { epochs, batchSize: 64, optimizer, seed, evaluationBatchSize: 500 }, io);
   io.out(`\n${sparkline("loss", history.loss)}\n`);
-  io.out(`test accuracy: ${(testAccuracy * 100).toFixed(2)}% on ${test.inputs.shape[0]} digits the network never saw\n\n`);
+  io.out(`test accuracy: ${(testAccuracy! * 100).toFixed(2)}% on ${test.inputs.shape[0]} digits the network never saw\n\n`);
 
   const batch = takeExamples(test, Array.from({ length: 10 }, (_, i) => i), "row");
   io.out(

@@ -1,27 +1,39 @@
 import { join } from "node:path";
-import { div, mean, noGrad, Random, square, sub, sum, tensor, transpose, type Tensor } from "@tapegrad/core";
-import { adam, mlp, momentum, sgd, takeExamples, type Convention, type Dataset, type Model, type Optimizer } from "@tapegrad/nn";
+import { add, div, mul, noGrad, Random, sub, transpose, type Tensor } from "@tapegrad/core";
+import { adam, mlp, momentum, sgd, takeExamples, type Convention, type Dataset, type Evaluation, type Model, type Optimizer } from "@tapegrad/nn";
 import { saveWeights, writeTextAtomically } from "@tapegrad/nn/node";
-import { choiceOption, integerOption, numberOption, parseOptions, prepareOut, readInput, type Command } from "../args";
+import { choiceOption, integerOption, listOption, numberOption, parseOptions, prepareOut, readInput, type Command } from "../args";
 import { sparkline } from "../charts";
-import { csvDataset, parseCsv } from "../csv";
+import { columnList, csvDataset, parseCsv, type Task } from "../csv";
+import { columnStatistics, preprocessingText, type Preprocessing } from "../preprocessing";
 import { InputError } from "../errors";
 import type { Io } from "../progress";
-import { trainAndTest } from "../training";
+import { regressionFit, trainAndTest } from "../training";
 
 const HELP = `usage: tapegrad train <data.csv> --target COLUMN [options]
 
-Trains an MLP on a CSV file with a header line: every column but the target holds numbers
-(the features, standardised with the training split's mean and standard deviation); the
-target's distinct values are the classes (two classes: a sigmoid output; more: softmax).
-Numeric-looking classes are compared by value ("1" and "1.0" are one class); a numeric
-target with more than 20 distinct values, or more than half as many as rows, looks
-continuous and is refused (regression is not supported yet). The --out folder is created
-and checked for writability before training.
+Trains an MLP on a CSV file with a header line. Every column but the target and the
+--ignore'd ones must hold numbers: the features, standardised with the training split's
+mean and standard deviation.
+
+  --task classification  (the default) the target's distinct values are the classes (two
+                         classes: a sigmoid output; more: softmax). Numeric-looking classes
+                         are compared by value ("1" and "1.0" are one class); a numeric target
+                         with more than 20 distinct values, or more than half as many as
+                         rows, looks continuous and is refused with the advice to pass
+                         --task regression. Reports the test accuracy.
+  --task regression      the target is a number: it is standardised like the features, the
+                         output is linear (identity) with the squared-error loss, and the
+                         test RMSE and R² are reported in the target's own units.
+
+The --out folder is created and checked for writability before training. Apply the
+trained model to new rows with tapegrad predict.
 
 options:
-  --target COLUMN         the class column (required)
-  --hidden 16,16          hidden layer widths (default 16)
+  --target COLUMN         the column to predict (required)
+  --task NAME             classification or regression (default classification)
+  --ignore COL1,COL2      columns to leave out, e.g. identifiers or text (default none)
+  --hidden 16,16          hidden layer widths, or none for no hidden layer (default 16)
   --activation NAME       hidden activation: sigmoid, tanh, relu (default tanh)
   --epochs N              (default 100)
   --batch-size N          (default 32)
@@ -36,6 +48,8 @@ options:
 
 const OPTIONS = {
   target: { type: "string" },
+  task: { type: "string" },
+  ignore: { type: "string" },
   hidden: { type: "string" },
   activation: { type: "string" },
   epochs: { type: "string" },
@@ -47,6 +61,9 @@ const OPTIONS = {
   seed: { type: "string" },
   out: { type: "string" },
 } as const;
+
+/** The tasks `--task` may name. */
+const TASKS: Record<string, Task> = { classification: "classification", regression: "regression" };
 
 /** The hidden activations `--activation` may name. */
 const ACTIVATIONS = { sigmoid: "sigmoid", tanh: "tanh", relu: "relu" } as const;
@@ -64,8 +81,11 @@ const OPTIMIZERS: Record<string, (learningRate: number) => Optimizer> = {
 function run(args: readonly string[], io: Io): number {
   const { values, positionals } = parseOptions("train", args, OPTIONS, 1);
   const file = positionals[0];
-  if (values.target === undefined) throw new InputError("tapegrad train: --target COLUMN is required (the column holding the classes)");
-  const hidden = (values.hidden ?? "16").split(",").map((w) => integerOption("train", "hidden", w.trim(), 16));
+  if (values.target === undefined) throw new InputError("tapegrad train: --target COLUMN is required (the column to predict)");
+  const target = values.target;
+  const { choice: task } = choiceOption("train", "task", values.task, TASKS, "classification");
+  const ignore = listOption("train", "ignore", values.ignore);
+  const hidden = values.hidden?.trim() === "none" ? [] : (values.hidden ?? "16").split(",").map((w) => integerOption("train", "hidden", w.trim(), 16));
   const { choice: activation } = choiceOption("train", "activation", values.activation, ACTIVATIONS, "tanh");
   const { choice: convention } = choiceOption("train", "convention", values.convention, CONVENTIONS, "row");
   const epochs = integerOption("train", "epochs", values.epochs, 100);
@@ -75,7 +95,7 @@ function run(args: readonly string[], io: Io): number {
   const seed = integerOption("train", "seed", values.seed, 0, 0);
   const { name: optimizerName, choice: makeOptimizer } = choiceOption("train", "optimizer", values.optimizer, OPTIMIZERS, "adam");
 
-  const data = csvDataset(parseCsv(readInput(file), file), values.target, file);
+  const data = csvDataset(parseCsv(readInput(file), file), target, file, { task, ignore });
   const m = data.inputs.shape[0];
   const testCount = Math.round(m * testFraction);
   if (testCount < 1 || testCount >= m) throw new InputError(`${file}: ${m} rows cannot be split with --test-fraction ${testFraction}; each side needs at least one row`);
@@ -83,45 +103,87 @@ function run(args: readonly string[], io: Io): number {
   const rows = { inputs: data.inputs, targets: data.targets };
   const trainRows = takeExamples(rows, order.slice(testCount), "row");
   const testRows = takeExamples(rows, order.slice(0, testCount), "row");
-  const { mean: featureMean, std: featureStd } = standardisation(trainRows.inputs);
-  data.features.forEach((feature, j) => {
-    if (!Number.isFinite(featureMean.data[j]) || !Number.isFinite(featureStd.data[j])) {
-      throw new InputError(`${file}, column '${feature}': the values are too large to standardise (their standard deviation overflows); rescale the column, e.g. divide it by a power of ten`);
-    }
-  });
-  const standardise = (d: Dataset): Dataset => {
-    const inputs = noGrad(() => div(sub(d.inputs, featureMean), featureStd));
-    return convention === "row" ? { inputs, targets: d.targets } : noGrad(() => ({ inputs: transpose(inputs), targets: transpose(d.targets) }));
-  };
+  const features = columnStatistics(trainRows.inputs);
+  data.features.forEach((feature, j) => checkStandardisable(file, feature, features.mean.data[j], features.std.data[j]));
+  const targetStatistics = task === "regression" ? regressionTarget(file, target, trainRows.targets) : undefined;
+  const standardise = (d: Dataset): Dataset =>
+    noGrad(() => {
+      const inputs = div(sub(d.inputs, features.mean), features.std);
+      const targets = targetStatistics === undefined ? d.targets : div(sub(d.targets, targetStatistics.mean), targetStatistics.std);
+      return convention === "row" ? { inputs, targets } : { inputs: transpose(inputs), targets: transpose(targets) };
+    });
   const trainSet = standardise(trainRows);
   const testSet = standardise(testRows);
-  const output = data.classes.length === 2 ? "sigmoid" : "softmax";
+  const output = task === "regression" ? "identity" : data.classes.length === 2 ? "sigmoid" : "softmax";
   const sizes = [data.features.length, ...hidden, data.targets.shape[1]];
   const model: Model = mlp({ sizes, hidden: activation, output, convention, seed });
   const out = prepareOut(values.out ?? "tapegrad-out");
-  io.out(`${file}: ${m} rows, ${data.features.length} features, ${data.classes.length} classes (${data.classes.join(", ")}); ${m - testCount} for training, ${testCount} for testing\n`);
-  io.out(`Training an MLP ${sizes.join("-")} (${activation}, ${output} output, ${convention} convention) with ${optimizerName}, learning rate ${learningRate}, batch ${batchSize}\n`);
+
+  const ignored = data.ignored.length === 0 ? "" : ` (ignoring ${columnList(data.ignored)})`;
+  const what = targetStatistics === undefined
+    ? `${data.classes.length} classes (${data.classes.join(", ")})`
+    : `regression on '${target}' (mean ${format(targetStatistics.mean)}, standard deviation ${format(targetStatistics.std)} over the training rows)`;
+  io.out(`${file}: ${m} rows, ${data.features.length} features${ignored}, ${what}; ${m - testCount} for training, ${testCount} for testing\n`);
+  const layers = hidden.length === 0 ? "no hidden layer" : activation;
+  io.out(`Training an MLP ${sizes.join("-")} (${layers}, ${output} output, ${convention} convention) with ${optimizerName}, learning rate ${learningRate}, batch ${batchSize}\n`);
   const optimizer = makeOptimizer(learningRate);
-  const { history, testAccuracy, chart } = trainAndTest(model, trainSet, testSet, { epochs, batchSize, optimizer, seed }, io);
-  io.out(`\n${sparkline("loss", history.loss)}\ntest accuracy: ${(testAccuracy * 100).toFixed(2)}% on ${testCount} held-out rows\n`);
-  saveWeights(model, join(out, "weights.json"));
-  const preprocessing = { target: values.target, features: data.features, classes: data.classes, mean: Array.from(featureMean.data), std: Array.from(featureStd.data), convention };
-  writeTextAtomically(join(out, "preprocessing.json"), `${JSON.stringify(preprocessing, null, 2)}\n`);
-  writeTextAtomically(join(out, "training.svg"), chart);
+  const testSummary = targetStatistics === undefined ? undefined : (e: Evaluation) => `test RMSE ${format(Math.sqrt(e.loss) * targetStatistics.std)}`;
+  const { history, testAccuracy, chart } = trainAndTest(model, trainSet, testSet, { epochs, batchSize, optimizer, seed, ...(testSummary ? { testSummary } : {}) }, io);
+  io.out(`\n${sparkline("loss", history.loss)}\n`);
+  if (targetStatistics === undefined) {
+    io.out(`test accuracy: ${(testAccuracy! * 100).toFixed(2)}% on ${testCount} held-out rows\n`);
+  } else {
+    const predicted = noGrad(() => add(mul(model.forward(model.params, testSet.inputs as Tensor) as Tensor, targetStatistics.std), targetStatistics.mean));
+    const fit = regressionFit(Array.from(testRows.targets.data), Array.from(predicted.data));
+    const r2 = fit.r2 === undefined ? "R² undefined (the test targets are all equal)" : `R² ${fit.r2.toFixed(4)}`;
+    io.out(`test RMSE: ${format(fit.rmse)}, ${r2} on ${testCount} held-out rows\n`);
+  }
+
+  const preprocessing: Preprocessing = {
+    format: "tapegrad-preprocessing",
+    version: 1,
+    task,
+    target,
+    features: data.features,
+    ignored: data.ignored,
+    mean: Array.from(features.mean.data),
+    std: Array.from(features.std.data),
+    classes: data.classes,
+    ...(targetStatistics === undefined ? {} : { targetMean: targetStatistics.mean, targetStd: targetStatistics.std }),
+    convention,
+  };
+  try {
+    saveWeights(model, join(out, "weights.json"));
+    writeTextAtomically(join(out, "preprocessing.json"), preprocessingText(preprocessing));
+    writeTextAtomically(join(out, "training.svg"), chart);
+  } catch (error) {
+    // the folder was writable before training (prepareOut); this is a failure since then, e.g. a full disk
+    throw new InputError(`--out ${values.out ?? "tapegrad-out"}: ${(error as Error).message.split("\n")[0]}`);
+  }
   io.out(`Wrote ${join(out, "weights.json")}, ${join(out, "preprocessing.json")} and ${join(out, "training.svg")}\n`);
   return 0;
 }
 
-/** The mean and standard deviation of each feature (column) over the training rows; a constant feature gets std 1. */
-function standardisation(inputs: Tensor): { mean: Tensor; std: Tensor } {
-  return noGrad(() => {
-    const mu = mean(inputs, 0, true);
-    const centred = sub(inputs, mu);
-    const variance = div(sum(square(centred), 0, true), inputs.shape[0]);
-    const std = variance.data.map((v) => (v > 0 ? Math.sqrt(v) : 1));
-    return { mean: mu, std: tensor(std, { shape: variance.shape }) };
-  });
+/** Refuses a column whose mean or standard deviation overflows. */
+function checkStandardisable(file: string, column: string, mu: number, sigma: number): void {
+  if (!Number.isFinite(mu) || !Number.isFinite(sigma)) {
+    throw new InputError(`${file}, column '${column}': the values are too large to standardise (their standard deviation overflows); rescale the column, e.g. divide it by a power of ten`);
+  }
 }
 
-/** `tapegrad train <data.csv> --target COLUMN`: an MLP trained on a CSV file, with its weights, preprocessing and chart. */
+/** The regression target's mean and standard deviation over the training rows; a constant or overflowing target is refused. */
+function regressionTarget(file: string, target: string, targets: Tensor): { mean: number; std: number } {
+  const values = targets.data;
+  if (values.every((y) => y === values[0])) throw new InputError(`${file}: column '${target}' is ${values[0]} on every training row; a regression needs a target that varies`);
+  const { mean: mu, std: sigma } = columnStatistics(targets);
+  checkStandardisable(file, target, mu.data[0], sigma.data[0]);
+  return { mean: mu.data[0], std: sigma.data[0] };
+}
+
+/** A number with four significant digits, as the reports print it. */
+function format(x: number): string {
+  return String(Number(x.toPrecision(4)));
+}
+
+/** `tapegrad train <data.csv> --target COLUMN`: an MLP trained on a CSV file (classification or regression), with its weights, preprocessing and chart. */
 export const train: Command = { help: HELP, run };
