@@ -9,6 +9,11 @@ import { benchCases, librariesFor, LIBRARIES, SINGLE_THREAD, type BenchCase } fr
 import { networkProblem, referenceNetworkLoss } from "./networks";
 import { median, mlpProblem, referenceFirstLoss, type Measurement } from "./workloads";
 
+const KERNEL_LIMIT =
+  "the kernel uses 128-bit WebAssembly SIMD with separate multiplies and adds (fused multiply-add is in relaxed SIMD, which Node 20 does not enable), so one core peaks near 16 flops per cycle; two threads at most double the one-thread figure, and packing the operands runs on the calling thread";
+const STEP_LIMIT =
+  "jax-js's jit compiles the whole step into one WebAssembly program: no dispatch per op and fused element-wise work, where tapegrad runs each op eagerly with an allocation of its own; tapegrad's matrix products, most of the step, already run at the kernel's speed (the matmul rows)";
+
 const quick = process.argv.includes("--quick");
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
 const here = import.meta.dirname;
@@ -43,6 +48,10 @@ cases.forEach((benchCase, index) => {
   }
   results.set(benchCase.id, row);
 });
+
+// The raw results first, so that nothing measured is lost if the report below fails.
+mkdirSync(resolve(here, "../results"), { recursive: true });
+writeFileSync(resolve(here, "../results/raw.json"), JSON.stringify(Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])), null, 1));
 
 /** Each training case's first loss computed independently in plain float64 JavaScript, from the same data and weights. */
 const exactFirstLoss = new Map<string, number>();
@@ -193,11 +202,6 @@ function memoryTarget(prefix: string): Target {
     },
   };
 }
-
-const KERNEL_LIMIT =
-  "the kernel uses 128-bit WebAssembly SIMD with separate multiplies and adds (fused multiply-add is in relaxed SIMD, which Node 20 does not enable), so one core peaks near 16 flops per cycle; two threads at most double the one-thread figure, and packing the operands runs on the calling thread";
-const STEP_LIMIT =
-  "jax-js's jit compiles the whole step into one WebAssembly program: no dispatch per op and fused element-wise work, where tapegrad runs each op eagerly with an allocation of its own; tapegrad's matrix products, most of the step, already run at the kernel's speed (the matmul rows)";
 
 function targetLines(): string[] {
   const targets: Target[] = [

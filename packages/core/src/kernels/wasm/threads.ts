@@ -21,6 +21,8 @@ import { blockedGemm, type GemmKernel } from "./blocked";
 const GENERATION = 0, DTYPE = 1, TASKS_AT = 2, TASK_COUNT = 3, DONE = 4, CLAIM = 5, FAILED = 6, WORKER_TASKS = 7;
 /** Each task is one product's block of rows, the arguments of blockedGemm from a to bStep: ten i32 values. */
 export const TASK_INTS = 10;
+/** How long a worker keeps checking for the next job before it sleeps, in milliseconds. */
+const SPIN_MS = 1;
 /** The claim word holds the job's number above bit 20 and the next task below: at most 2²⁰ tasks per job. */
 const MAX_TASKS = 1 << 20;
 
@@ -64,6 +66,10 @@ const start = ({ memory, modules, control }) => {
   const kernels = modules.map((module) => new WebAssembly.Instance(module, { env: { memory } }).exports.gemm);
   let seen = 0;
   for (;;) {
+    // Spin a little before sleeping: the products of a training step come a few hundred
+    // microseconds apart, and waking from Atomics.wait takes tens of microseconds.
+    const until = performance.now() + ${SPIN_MS};
+    while (Atomics.load(control, ${GENERATION}) === seen && performance.now() < until);
     Atomics.wait(control, ${GENERATION}, seen);
     seen = Atomics.load(control, ${GENERATION});
     claimTasks(control, memory, kernels, blockedGemm, true);
