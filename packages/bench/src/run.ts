@@ -2,7 +2,7 @@
 // order from case to case; the table of medians and ratios is printed, written to
 // results/latest.md and to docs/benchmarks.md. Nothing in those files is typed by hand.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { resolve } from "node:path";
 import { benchCases, librariesFor, LIBRARIES, SINGLE_THREAD, type BenchCase } from "./cases";
@@ -26,7 +26,18 @@ const results = new Map<string, Map<string, Outcome>>();
 const cases = benchCases(quick).filter((c) => !only || c.id.includes(only));
 const started = performance.now();
 
-cases.forEach((benchCase, index) => {
+// --from-raw: rebuild the report from the figures the last full run kept in results/raw.json
+// (after a change to the report itself), instead of measuring again.
+const fromRaw = process.argv.includes("--from-raw");
+const rawFile = resolve(here, "../results/raw.json");
+let measuredMinutes: number | undefined;
+if (fromRaw) {
+  const raw = JSON.parse(readFileSync(rawFile, "utf8")) as { minutes?: number; results?: Record<string, Record<string, Outcome>> };
+  measuredMinutes = raw.minutes;
+  for (const [id, row] of Object.entries(raw.results ?? (raw as Record<string, Record<string, Outcome>>))) results.set(id, new Map(Object.entries(row)));
+}
+
+if (!fromRaw) cases.forEach((benchCase, index) => {
   const libraries = librariesFor(benchCase);
   const order = index % 2 === 0 ? libraries : [...libraries].reverse();
   const row = new Map<string, Outcome>();
@@ -51,7 +62,10 @@ cases.forEach((benchCase, index) => {
 
 // The raw results first, so that nothing measured is lost if the report below fails.
 mkdirSync(resolve(here, "../results"), { recursive: true });
-writeFileSync(resolve(here, "../results/raw.json"), JSON.stringify(Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])), null, 1));
+if (!fromRaw) {
+  measuredMinutes = (performance.now() - started) / 60000;
+  writeFileSync(rawFile, JSON.stringify({ minutes: measuredMinutes, results: Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])) }, null, 1));
+}
 
 /** Each training case's first loss computed independently in plain float64 JavaScript, from the same data and weights. */
 const exactFirstLoss = new Map<string, number>();
@@ -85,7 +99,9 @@ const report = [
   "",
   mismatches.length ? `**Mismatches:** ${mismatches.join("; ")}` : "All libraries computed the same losses.",
   "",
-  `Total time: ${((performance.now() - started) / 60000).toFixed(1)} minutes.`,
+  measuredMinutes === undefined
+    ? `Rebuilt with --from-raw from the figures of the last full run (results/raw.json, ${statSync(rawFile).mtime.toISOString().slice(0, 16).replace("T", " ")} UTC); its total time was not recorded.`
+    : `Total time: ${measuredMinutes.toFixed(1)} minutes${fromRaw ? " (the report rebuilt with --from-raw from that run's figures in results/raw.json)" : ""}.`,
   "",
 ].join("\n");
 process.stdout.write(`\n${report}`);
@@ -151,7 +167,9 @@ interface Target {
   whyMissed: string;
 }
 
-const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a / b);
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a / b;
+}
 
 function timeRatioTarget(prefix: string, peer: string, at: number, text: string, whyMissed: string): Target {
   return {
