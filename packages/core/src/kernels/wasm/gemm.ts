@@ -138,7 +138,7 @@ let kernels: Kernels | null | undefined;
  */
 function wasmKernels(): Kernels | null {
   if (kernels !== undefined) return kernels;
-  const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  const wasm = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
   kernels = null;
   for (const shared of [true, false]) {
     try {
