@@ -1,5 +1,30 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
+import { afterAll, expect } from "vitest";
 import { runCli } from "../src";
+
+/**
+ * A temporary folder for one test file, removed after its tests, and `file(name, text)`,
+ * which writes a file into it and returns its path.
+ */
+export function scratchFolder(prefix: string): { folder: string; file: (name: string, text: string) => string } {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const path = join(folder, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  return { folder, file };
+}
+
+/** Expects a run to have failed as bad input does: exit code 2 and one line on stderr. */
+export function oneLine(result: { code: number; err: string }): void {
+  expect(result.code).toBe(2);
+  expect(result.err.trim().split("\n")).toHaveLength(1);
+}
 
 /** Runs the CLI in-process and captures what it prints. */
 export async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -1,21 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadMlp } from "@tapegrad/nn/node";
-import { run } from "./helpers";
+import { oneLine, run, scratchFolder } from "./helpers";
 
-const folder = mkdtempSync(join(tmpdir(), "tapegrad-ignore-"));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
-const file = (name: string, text: string) => {
-  const path = join(folder, name);
-  writeFileSync(path, text);
-  return path;
-};
-const oneLine = (result: { code: number; err: string }) => {
-  expect(result.code).toBe(2);
-  expect(result.err.trim().split("\n")).toHaveLength(1);
-};
+const { folder, file } = scratchFolder("tapegrad-ignore-");
 
 // an identifier, a name, two features and the class
 const people = file(

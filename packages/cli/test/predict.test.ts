@@ -1,25 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Random, tensor } from "@tapegrad/core";
 import { mlp, twoMoons } from "@tapegrad/nn";
 import { saveWeights } from "@tapegrad/nn/node";
 import { parseCsv } from "../src";
-import { run } from "./helpers";
+import { oneLine, run, scratchFolder } from "./helpers";
 
-const folder = mkdtempSync(join(tmpdir(), "tapegrad-predict-"));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
-const file = (name: string, text: string) => {
-  const path = join(folder, name);
-  writeFileSync(path, text);
-  return path;
-};
-const oneLine = (result: { code: number; err: string }) => {
-  expect(result.code).toBe(2);
-  expect(result.err.trim().split("\n")).toHaveLength(1);
-};
+const { folder, file } = scratchFolder("tapegrad-predict-");
 /** The rows train holds out for testing: the first round(m · 0.2) of its seeded permutation (see tapegrad train). */
 const testRows = (m: number, seed: number) => new Random(seed).permutation(m).slice(0, Math.round(m * 0.2));
 

@@ -1,23 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Random } from "@tapegrad/core";
 import { loadMlp } from "@tapegrad/nn/node";
 import { parseCsv } from "../src";
-import { renderSvg, run } from "./helpers";
+import { oneLine, renderSvg, run, scratchFolder } from "./helpers";
 
-const folder = mkdtempSync(join(tmpdir(), "tapegrad-regression-"));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
-const file = (name: string, text: string) => {
-  const path = join(folder, name);
-  writeFileSync(path, text);
-  return path;
-};
-const oneLine = (result: { code: number; err: string }) => {
-  expect(result.code).toBe(2);
-  expect(result.err.trim().split("\n")).toHaveLength(1);
-};
+const { folder, file } = scratchFolder("tapegrad-regression-");
 
 // y = 2x + 1 on 50 points of [−3, 3), with an identifier column
 const xs = Array.from({ length: 50 }, (_, i) => -3 + (6 * ((i * 37) % 50)) / 50);

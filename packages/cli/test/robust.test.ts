@@ -1,21 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { run } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { oneLine, run, scratchFolder } from "./helpers";
 
-const folder = mkdtempSync(join(tmpdir(), "tapegrad-cli-robust-"));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
-const file = (name: string, text: string) => {
-  const path = join(folder, name);
-  writeFileSync(path, text);
-  return path;
-};
-const oneLine = (result: { code: number; err: string }) => {
-  expect(result.code).toBe(2);
-  expect(result.err.trim().split("\n")).toHaveLength(1);
-};
+const { folder, file } = scratchFolder("tapegrad-cli-robust-");
 
 describe("--out is checked for writability before training", () => {
   // a folder under a regular file cannot be created, even by root

@@ -1,47 +1,11 @@
-import { builtinModules } from "node:module";
-import { join, relative, resolve } from "node:path";
 import { runInNewContext } from "node:vm";
-import { build, type Plugin } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { browserBundle as bundle } from "../../../test/src/browser-bundle";
 
 // @tapegrad/core and @tapegrad/nn's main entries must bundle for browsers: no node: module,
 // no Node built-in, no Node global that a bundler would have to shim. The bundle is built
 // from source (the "@tapegrad/source" condition), the way a browser app would import the
 // packages, and then run in a bare JavaScript context that has no Node globals at all.
-
-const root = resolve(import.meta.dirname, "../../..");
-const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
-
-/** Records every import of a Node built-in (and who imports it) instead of failing on the first. */
-function recordNodeImports(found: string[]): Plugin {
-  return {
-    name: "record-node-imports",
-    setup(bundler) {
-      bundler.onResolve({ filter: /.*/ }, (args) => {
-        if (!nodeBuiltins.has(args.path) && !args.path.startsWith("node:")) return undefined;
-        found.push(`${relative(root, args.importer)} imports ${args.path}`);
-        return { path: args.path, external: true };
-      });
-    },
-  };
-}
-
-async function bundle(entry: string, globalName?: string) {
-  const nodeImports: string[] = [];
-  const result = await build({
-    stdin: { contents: entry, resolveDir: join(root, "test"), sourcefile: "browser-app.ts", loader: "ts" },
-    bundle: true,
-    platform: "browser",
-    conditions: ["@tapegrad/source"],
-    format: globalName ? "iife" : "esm",
-    globalName,
-    write: false,
-    logLevel: "silent",
-    metafile: true,
-    plugins: [recordNodeImports(nodeImports)],
-  });
-  return { nodeImports, result, code: result.outputFiles[0].text };
-}
 
 describe("the main entries bundle for browsers", () => {
   it("@tapegrad/core and @tapegrad/nn import no Node module", async () => {

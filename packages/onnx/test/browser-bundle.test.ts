@@ -1,44 +1,9 @@
-import { builtinModules } from "node:module";
-import { join, relative, resolve } from "node:path";
 import { runInNewContext } from "node:vm";
-import { build, type Plugin } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { browserBundle as bundle } from "../../../test/src/browser-bundle";
 
 // @tapegrad/onnx's main entry must bundle for browsers (no node: module, no Node built-in),
 // protobufjs and the embedded schema included, and export a model where there is no Node.
-
-const root = resolve(import.meta.dirname, "../../..");
-const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
-
-/** Records every import of a Node built-in (and who imports it) instead of failing on the first. */
-function recordNodeImports(found: string[]): Plugin {
-  return {
-    name: "record-node-imports",
-    setup(bundler) {
-      bundler.onResolve({ filter: /.*/ }, (args) => {
-        if (!nodeBuiltins.has(args.path) && !args.path.startsWith("node:")) return undefined;
-        found.push(`${relative(root, args.importer)} imports ${args.path}`);
-        return { path: args.path, external: true };
-      });
-    },
-  };
-}
-
-async function bundle(entry: string, globalName?: string) {
-  const nodeImports: string[] = [];
-  const result = await build({
-    stdin: { contents: entry, resolveDir: join(root, "test"), sourcefile: "browser-app.ts", loader: "ts" },
-    bundle: true,
-    platform: "browser",
-    conditions: ["@tapegrad/source"],
-    format: globalName ? "iife" : "esm",
-    globalName,
-    write: false,
-    logLevel: "silent",
-    plugins: [recordNodeImports(nodeImports)],
-  });
-  return { nodeImports, code: result.outputFiles[0].text };
-}
 
 describe("@tapegrad/onnx in the browser", () => {
   it("imports no Node module but protobufjs's optional fs, which its package.json maps away for browsers; @tapegrad/onnx/node does", async () => {
