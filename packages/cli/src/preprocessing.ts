@@ -105,7 +105,8 @@ export function parsePreprocessing(text: string, file: string): Preprocessing {
 
 /**
  * The mean and standard deviation of each column of an m × n matrix (over the rows); a
- * constant column gets std 1, so that standardising leaves it at 0.
+ * constant column (std at most 1e-12 of the mean's size, or of 1) gets std 1, so that
+ * standardising leaves it at 0.
  * @example `columnStatistics(tensor([[1, 5], [3, 5]])) // mean [[2, 5]], std [[1, 1]]`
  */
 export function columnStatistics(values: Tensor): { mean: Tensor; std: Tensor } {
@@ -113,7 +114,11 @@ export function columnStatistics(values: Tensor): { mean: Tensor; std: Tensor } 
     const mu = mean(values, 0, true);
     const centred = sub(values, mu);
     const variance = div(sum(square(centred), 0, true), values.shape[0]);
-    const std = variance.data.map((v) => (v > 0 ? Math.sqrt(v) : 1));
+    // A column of one repeated value is constant even when its computed mean is off by an
+    // ulp (0.1 ten times has a variance of about 1e-34, not 0): its std would be about 1e-17
+    // and turn any other value at prediction time into one of about 1e15.
+    const scale = mu.data.map((m) => Math.max(Math.abs(m), 1));
+    const std = variance.data.map((v, j) => (Math.sqrt(v) > 1e-12 * scale[j] ? Math.sqrt(v) : 1));
     return { mean: mu, std: tensor(std, { shape: variance.shape }) };
   });
 }

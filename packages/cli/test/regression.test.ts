@@ -96,3 +96,15 @@ describe("tapegrad train --task regression", () => {
     );
   });
 });
+
+describe("a constant feature column", () => {
+  it("gets std 1, even when its mean is not exact (0.1 repeated), so prediction does not blow up other values", async () => {
+    const { columnStatistics } = await import("../src/preprocessing");
+    const { tensor } = await import("@tapegrad/core");
+    const values = tensor(Array.from({ length: 10 }, (_, i) => [i, 0.1]));
+    const { mean, std } = columnStatistics(values);
+    expect(std.data[1]).toBe(1);
+    expect(mean.data[1]).toBeCloseTo(0.1, 15);
+    expect(std.data[0]).toBeCloseTo(Math.sqrt(8.25), 12); // population std of 0 … 9
+  });
+});

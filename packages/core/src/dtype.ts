@@ -14,25 +14,27 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 /** The dtype used when none is given. */
 export const DEFAULT_DTYPE: FloatDType = "float64";
 
-/** Arrays of at most this many bytes are carved from a shared slab (see {@link allocate}). */
+/** Arrays of more than 64 bytes (V8 allocates smaller ones in its heap, quickly) and at most this many come from a shared slab (see {@link allocate}). */
 const SMALL_BYTES = 512;
-const SLAB_BYTES = 16384;
+const SLAB_BYTES = 8192;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabUsed = 0;
 
 /**
- * A new zero-filled typed array for `dtype`. Small arrays (up to 512 bytes) are views of
- * 16 KiB slabs, each part handed out once: creating a typed array with a buffer of its own
- * costs 0.2 to 0.7 µs in V8 above 64 bytes (a backing store outside the heap, and its
+ * A new zero-filled typed array for `dtype`. Arrays of 65 to 512 bytes are views of 8 KiB
+ * slabs, each part handed out once: creating a typed array with a buffer of its own costs
+ * 0.2 to 0.7 µs in V8 above 64 bytes (a backing store outside the heap, and its
  * accounting), a view of an existing buffer about 30 ns, and small tensors are most of a
- * chain of scalar or vector ops. A slab is freed when the last view of it is; so `data.buffer`
- * of a small tensor may be larger than its data, and code that needs the bytes of a tensor
- * alone reads `data.byteOffset` and `data.byteLength` (or copies with `data.slice()`).
+ * chain of vector ops. Smaller arrays (scalars among them) and larger ones get buffers of
+ * their own. A slab is freed when the last view of it is: a kept small tensor keeps its
+ * slab's 8 KiB alive. And `data.buffer` of such a tensor is larger than its data, so code
+ * that needs the bytes of a tensor alone reads `data.byteOffset` and `data.byteLength` (or
+ * copies with `data.slice()`).
  */
 export function allocate(dtype: DType, size: number): TypedArray {
   const element = dtype === "float64" ? 8 : 4;
   const bytes = size * element;
-  if (bytes > SMALL_BYTES || bytes === 0) {
+  if (bytes > SMALL_BYTES || bytes <= 64) {
     return dtype === "float64" ? new Float64Array(size) : dtype === "float32" ? new Float32Array(size) : new Int32Array(size);
   }
   const aligned = (bytes + 7) & ~7;

@@ -48,7 +48,7 @@ export const SUPPORTED_OPSETS: readonly number[] = Object.keys(IR_VERSION_OF_OPS
  */
 export function toOnnx(target: Model<any, any, any> | ExportableFunction, exampleInputs: unknown, options: ToOnnxOptions = {}): Uint8Array {
   const opset = options.opset ?? DEFAULT_OPSET;
-  const irVersion = IR_VERSION_OF_OPSET[opset];
+  const irVersion = Object.hasOwn(IR_VERSION_OF_OPSET, opset) ? IR_VERSION_OF_OPSET[opset] : undefined;
   if (irVersion === undefined) {
     throw new Error(`toOnnx: opset ${JSON.stringify(options.opset)} is not one this exporter writes; choose one of ${SUPPORTED_OPSETS.join(", ")} (${DEFAULT_OPSET} by default)`);
   }

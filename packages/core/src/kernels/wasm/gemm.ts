@@ -180,10 +180,16 @@ const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 /** Memory a stack of products may take in one go before it is split into several. */
 const STACK_BYTES = 64 * 1024 * 1024;
 
-/** Grows the kernels' memory to at least `bytes`. */
-function reserve(k: Kernels, bytes: number): void {
+/** Grows the kernels' memory to at least `bytes`; false where it cannot grow that far. */
+function reserve(k: Kernels, bytes: number): boolean {
   const memory = k.memory;
-  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  if (memory.buffer.byteLength >= bytes) return true;
+  try {
+    memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    return true;
+  } catch {
+    return false; // past 4 GiB, or out of memory: the caller falls back to the JavaScript loops
+  }
 }
 
 function heapView(k: Kernels, dtype: DType): Float32Array | Float64Array {
@@ -367,7 +373,7 @@ function wasmProduct(
     bStep: panelsB ? 32 : ldb * S,
   };
   const tasks = productTasks(layout, mp, k, np, S, rowParts(kernel, threaded, 1, mp));
-  reserve(kernel, tableAt + tasks.length * TASK_INTS * 4);
+  if (!reserve(kernel, tableAt + tasks.length * TASK_INTS * 4)) return false;
   const heap = heapView(kernel, dtype);
   if (transposeA) heap.set(A, 0);
   else packA(heap, 0, A, m, k, false);
@@ -426,7 +432,10 @@ export function wasmBatchedGemm(
       const layout: Layout = { a, b, c: cOffset + (s - start) * packedC * S, aStride: TILE_ROWS * k * S, aStep: TILE_ROWS * S, panelStride: k * 32, bStep: 32 };
       tasks.push(...productTasks(layout, mp, k, np, S, parts));
     }
-    reserve(kernel, tableAt + tasks.length * TASK_INTS * 4);
+    if (!reserve(kernel, tableAt + tasks.length * TASK_INTS * 4)) {
+      if (start === 0) return false; // nothing written yet: the loops do it all
+      throw new Error("matmul: the WebAssembly memory cannot grow for this batch of products; multiply fewer or smaller matrices at a time, or use setMatmulKernel('js')");
+    }
     const heap = heapView(kernel, dtype);
     for (let q = 0; q < countA; q++) {
       const i = copiedA[q];

@@ -29,9 +29,12 @@ const MAX_TASKS = 1 << 20;
 /**
  * Claims the current job's tasks one at a time and runs each with `blocked`, until none is
  * left. A claim is a compare-and-swap of the claim word (the job's number and the next
- * task), so a task is run by exactly one thread, and a thread never runs a task of a job
- * other than the one it read (the calling thread rewrites the job only once every task is
- * done). A task that throws (it should not) is counted done and marks the job failed, so the
+ * task), so a task is run by exactly one thread. The calling thread sets the count to 0
+ * before it rewrites a job and stores the new claim word before the new count, so a claim
+ * made from a word read before the rewrite fails; and a claim checks the count again after
+ * it succeeds, so a stale count read before it runs no task that does not exist. The
+ * parameters are read only after a successful claim, and the calling thread rewrites them
+ * only once every task of the job is done. A task that throws (it should not) is counted done and marks the job failed, so the
  * calling thread is never left waiting. Worker threads run this same function, from its
  * source text: it must stay self-contained, with the slots written as numbers.
  */
@@ -42,6 +45,10 @@ export function claimTasks(control: Int32Array, memory: { readonly buffer: Array
     const t = word & 0xfffff;
     if (t >= count) return;
     if (Atomics.compareExchange(control, 5, word, word + 1) !== word) continue;
+    // The word was current when claimed, so t is the current job's; but a count read long
+    // before the claim may be another job's: past the current count, t is no task.
+    const current = Atomics.load(control, 3); // TASK_COUNT
+    if (t >= current) return;
     const dtype = control[1]; // DTYPE
     try {
       const q = new Int32Array(memory.buffer, control[2] + 40 * t, 10); // TASKS_AT, ten i32 per task
@@ -50,7 +57,7 @@ export function claimTasks(control: Int32Array, memory: { readonly buffer: Array
       Atomics.store(control, 6, 1); // FAILED
     }
     if (isWorker) Atomics.add(control, 7, 1); // WORKER_TASKS
-    if (Atomics.add(control, 4, 1) + 1 === count) Atomics.notify(control, 4); // DONE
+    if (Atomics.add(control, 4, 1) + 1 === current) Atomics.notify(control, 4); // DONE
   }
 }
 
@@ -176,14 +183,18 @@ export function threadPool(memory: SharedMemory, modules: readonly object[]): Th
   pool = {
     parts,
     run(dtype, tasksAt, count, kernels) {
-      if (count > MAX_TASKS) return false;
+      if (count >= MAX_TASKS - 64) return false; // room for the few claims past the end that threads can make
       job = (job + 1) & 0x7ff;
+      // Close the job before rewriting it and open it last: with the count at 0, no thread
+      // can claim from the old word while the parameters change, and once the new word is
+      // stored, a compare-and-swap on the old one fails.
+      Atomics.store(control, TASK_COUNT, 0);
       control[DTYPE] = dtype;
       control[TASKS_AT] = tasksAt;
-      Atomics.store(control, TASK_COUNT, count);
       Atomics.store(control, DONE, 0);
       Atomics.store(control, FAILED, 0);
       Atomics.store(control, CLAIM, job * MAX_TASKS);
+      Atomics.store(control, TASK_COUNT, count);
       Atomics.add(control, GENERATION, 1);
       Atomics.notify(control, GENERATION);
       claimTasks(control, memory, kernels, blockedGemm, false);
