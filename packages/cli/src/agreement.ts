@@ -1,4 +1,4 @@
-import { astype, formatShape, grad, noGrad, Random, tensor, transpose, type Tensor } from "@tapegrad/core";
+import { astype, formatShape, grad, noGrad, Random, tensor, transpose, type Tensor, textTable } from "@tapegrad/core";
 import { compareGradients, manualBackprop, mlp, toConvention, type Convention, type Model, type Params } from "@tapegrad/nn";
 
 /** One row of an {@link AgreementReport}: one parameter in one convention. */
@@ -115,7 +115,5 @@ function centralDifference(model: Model, name: string, k: number, X: Tensor, Y: 
 function formatTable(rows: AgreementRow[]): string {
   const header = ["convention", "parameter", "shape", "tape vs hand-derived", "tape vs finite differences", "agree"];
   const body = rows.map((r) => [r.convention, r.name, formatShape(r.shape), r.handDerived.toExponential(1), `${r.finiteDifferences.toExponential(1)} (${r.sampled} entries)`, r.ok ? "yes" : "NO"]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((cells) => cells[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+  return textTable(header, body);
 }

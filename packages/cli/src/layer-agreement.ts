@@ -1,4 +1,4 @@
-import { astype, formatShape, grad, noGrad, Random, tensor, type Tensor } from "@tapegrad/core";
+import { astype, formatShape, grad, noGrad, Random, tensor, type Tensor, textTable } from "@tapegrad/core";
 import { compareGradients, Dense, MANUAL_BACKWARD, manualBackprop, mlp, sequential, type ActivationName, type Layer, type Model, type Params } from "@tapegrad/nn";
 import type { GradientTolerance } from "./agreement";
 
@@ -150,7 +150,5 @@ function formatTable(rows: LayerAgreementRow[]): string {
     `${r.finiteDifferences.toExponential(1)} (${r.sampled} entries)`,
     r.ok ? "yes" : "NO",
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((cells) => cells[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+  return textTable(header, body);
 }

@@ -1,3 +1,4 @@
+import { textTable } from "./format";
 import { differenceOf } from "./testing/all-close";
 import { broadcastShapes, formatShape, reductionAxes, shapesEqual, type Shape } from "./shape";
 import { Tensor } from "./tensor";
@@ -273,9 +274,7 @@ function formatSteps(steps: readonly ExplanationStep[], fanOut: readonly FanOut[
     step.inputs.filter((flow) => flow.unbroadcastAxes.length > 0).map((flow) => `${flow.input}: axes ${formatShape(flow.unbroadcastAxes)}`).join("; "),
     step.label === "J" ? "the seed ∂J/∂J = 1" : step.contributions > 1 ? `${step.contributions} consumers` : "",
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((cells) => cells[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd();
-  const lines = [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
+  const lines = [textTable(header, body)];
   if (fanOut.length === 0) lines.push("no fan-out: every tensor feeds one op");
   else lines.push(`fan-out (cotangents added): ${fanOut.map((entry) => `${entry.label} from ${entry.contributions} consumers`).join(", ")}`);
   return lines.join("\n");
@@ -506,9 +505,7 @@ function formatComparison(rows: readonly IntermediateRow[], divergence: Divergen
     row.maxRelDifference.toExponential(2),
     row.ok ? "yes" : `NO${row.problem ? ` (${row.problem})` : ""}`,
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((cells) => cells[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd();
-  const lines = [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
+  const lines = [textTable(header, body)];
   if (divergence) {
     const at = divergence.at.length > 0 ? ` at ${formatShape(divergence.at)}` : "";
     const element = (t: Tensor) => formatNumber(t.data[divergence.at.reduce((flat, i, axis) => flat * t.shape[axis] + i, 0)]);

@@ -132,3 +132,19 @@ function numberFormat(shown: number[], dtype: DType): (v: number) => string {
 function exponential(v: number): string {
   return v.toExponential(PRECISION).replace(/e([+-])(\d)$/, "e$10$2");
 }
+
+/**
+ * A plain-text table: the header, a rule of dashes, then the rows, each column padded to
+ * its widest cell and columns two spaces apart (trailing spaces trimmed). The agreement
+ * reports of `explainGradients`, `compareGradients`, `compareBackprop` and the CLI use it.
+ * @example
+ * ```ts
+ * textTable(["name", "ok"], [["W1", "yes"], ["b1", "no"]]);
+ * // "name  ok\n----  ---\nW1    yes\nb1    no"
+ * ```
+ */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((cells) => cells[c].length)));
+  const line = (cells: readonly string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}

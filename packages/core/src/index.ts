@@ -20,6 +20,7 @@ export type { NestedArray, TensorInput, TensorLike, TensorOptions } from "./tens
 export type { TensorMethods } from "./methods";
 export type { DType, FloatDType, TypedArray } from "./dtype";
 export { Random, randn, uniform, type RandomOptions } from "./random";
+export { textTable } from "./format";
 export {
   broadcastShapes,
   formatShape,

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { reshape, tensor } from "../src";
+import { reshape, tensor, textTable } from "../src";
 
 const range = (n: number, scale = 1) => Array.from({ length: n }, (_, i) => i * scale);
 
@@ -71,5 +71,12 @@ describe("printing a tensor", () => {
     expect(inspect(x)).toBe(x.toString());
     expect(inspect(x)).not.toContain("values");
     expect(`${tensor([1, 2])}`).toBe("tensor([1, 2], dtype=float64, shape=[2])");
+  });
+});
+
+describe("textTable", () => {
+  it("pads each column to its widest cell, two spaces apart, under a rule of dashes", () => {
+    expect(textTable(["name", "ok"], [["W1", "yes"], ["bias", "no"]])).toBe("name  ok\n----  ---\nW1    yes\nbias  no");
+    expect(textTable(["a"], [])).toBe("a\n-");
   });
 });

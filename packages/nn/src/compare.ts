@@ -1,5 +1,5 @@
 import { differenceOf } from "@tapegrad/core/testing";
-import { add, formatShape, shapesEqual, valueAndGrad, zeros, type FloatDType, type Tensor } from "@tapegrad/core";
+import { add, formatShape, shapesEqual, valueAndGrad, zeros, type FloatDType, type Tensor, textTable } from "@tapegrad/core";
 import type { Params } from "./dense";
 import type { ManualBackward } from "./manual";
 import { manualBackprop, type ManualBackprop } from "./manual-backprop";
@@ -98,9 +98,7 @@ function formatTable(rows: GradientRow[], first: string | undefined): string {
     row.maxRelDifference.toExponential(2),
     row.ok ? "yes" : `NO${row.problem ? ` (${row.problem})` : ""}`,
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((cells) => cells[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd();
-  const lines = [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
+  const lines = [textTable(header, body)];
   lines.push(first ? `first disagreement in backward order: ${first}` : "all parameters agree");
   return lines.join("\n");
 }
@@ -213,9 +211,7 @@ function formatBackpropTable(rows: BackpropRow[], first: BackpropRow | undefined
     row.maxRelDifference.toExponential(2),
     row.ok ? "yes" : `NO${row.problem ? ` (${row.problem})` : ""}`,
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((cells) => cells[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd();
-  const lines = [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
+  const lines = [textTable(header, body)];
   lines.push(
     first
       ? `first disagreement in backward order: ${first.name}, computed by the ${first.layer === "loss" ? `${first.kind} output's gradient` : `${first.kind} rule of layer '${first.layer}'`}`

@@ -1,13 +1,12 @@
-import { add, formatShape, matmul, type FloatDType, type Tensor } from "@tapegrad/core";
+import { add, formatShape, matmul, type Tensor } from "@tapegrad/core";
 import { activationFunction, type Activation } from "./activation";
 import { checkConvention, type Convention } from "./convention";
 import { init, type Initializer } from "./init";
 import {
   checkLayerName,
   checkPositiveInteger,
-  initializeParameters,
   parameterOf,
-  parameterShapes,
+  ParametrizedLayer,
   type Layer,
   type LayerDescription,
   type ParameterSpec,
@@ -56,7 +55,7 @@ export interface DenseDescription extends LayerDescription {
  * so the same layer used twice shares its weights.
  * @example `new Dense({ name: "out", inputSize: 4, units: 1, convention: "row" }) // or dense({...})`
  */
-export class Dense implements Layer {
+export class Dense extends ParametrizedLayer implements Layer {
   /** Always `"dense"`. */
   readonly kind = "dense";
   /** The layer's name, the prefix of its parameter names. */
@@ -79,6 +78,7 @@ export class Dense implements Layer {
 
   /** Use {@link dense}. */
   constructor(options: DenseOptions) {
+    super();
     const { name, inputSize, units, convention } = options;
     checkLayerName("dense", name);
     checkPositiveInteger(`dense layer '${name}'`, "inputSize", inputSize);
@@ -106,15 +106,7 @@ export class Dense implements Layer {
     };
   }
 
-  /** The shapes of W and b in this layer's convention. */
-  parameterShapes(): Record<string, number[]> {
-    return parameterShapes(this);
-  }
 
-  /** Fresh values of W and b, from a seed. */
-  initialize(seed: number, dtype: FloatDType = "float64"): Params {
-    return initializeParameters(this, seed, dtype);
-  }
 
   /** Z = X·W + b (`'row'`) or Z = W·X + b (`'column'`), before the activation. */
   linear(params: Params, x: Tensor): Tensor {

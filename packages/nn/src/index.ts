@@ -31,6 +31,7 @@ export {
   checkLayerName,
   evaluationContext,
   initializeParameters,
+  ParametrizedLayer,
   parameterOf,
   parameterShapes,
   type Layer,

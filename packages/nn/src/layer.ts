@@ -107,6 +107,38 @@ export function initializeParameters(layer: Layer<any, any>, seed: number, dtype
   );
 }
 
+/**
+ * What the built-in layers share: `parameterShapes()` and `initialize(seed, dtype)`, both
+ * read from the layer's `parameterSpecs()`. A layer of your own needs neither (the free
+ * functions {@link parameterShapes} and {@link initializeParameters} take any layer), but
+ * may extend this class to have them as methods.
+ * @example
+ * ```ts
+ * class Scale extends ParametrizedLayer implements Layer {
+ *   readonly name = "scale";
+ *   readonly kind = "scale";
+ *   parameterSpecs() { return { "scale.s": { shape: [1, 3], init: init.uniform(), fanIn: 3, fanOut: 3 } }; }
+ *   apply(params: Params, x: Tensor) { return mul(x, params["scale.s"]); }
+ *   describe() { return { kind: "scale", name: "scale" }; }
+ * }
+ * new Scale().parameterShapes(); // { "scale.s": [1, 3] }
+ * ```
+ */
+export abstract class ParametrizedLayer {
+  /** The parameters it owns, by full name. */
+  abstract parameterSpecs(): Record<string, ParameterSpec>;
+
+  /** The shapes of the parameters, by name. */
+  parameterShapes(): Record<string, number[]> {
+    return parameterShapes(this as unknown as Layer<any, any>);
+  }
+
+  /** Fresh parameter values, from a seed (each parameter from its own seed, derived from this one and its name). */
+  initialize(seed = 0, dtype: FloatDType = "float64"): Params {
+    return initializeParameters(this as unknown as Layer<any, any>, seed, dtype);
+  }
+}
+
 /** The context a layer gets outside training: no state updates, dropout off. */
 export function evaluationContext(state: Params = {}, random = new Random(0)): LayerContext {
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { add, defineOp, div, exp, eye, grad, log, matmul, mse, mul, sigmoid, softmaxCrossEntropy, square, sub, sum, tensor, type Tensor } from "@tapegrad/core";
 import { assertAllClose } from "@tapegrad/core/testing";
-import { dense, graph, mlp, type Params } from "../src";
+import { dense, graph, init, mlp, ParametrizedLayer, type Layer, type Params } from "../src";
 import { gradcheckParams } from "./helpers";
 
 describe("dense layers in both conventions", () => {
@@ -154,3 +154,26 @@ function concatColumns(a: Tensor, b: Tensor): Tensor {
   const shift = tensor(Array.from({ length: b.shape[1] }, (_, i) => Array.from({ length: a.shape[1] + b.shape[1] }, (_, j) => (j === a.shape[1] + i ? 1 : 0))));
   return add(left, matmul(b, shift));
 }
+
+describe("ParametrizedLayer", () => {
+  it("gives a layer of your own parameterShapes and initialize from its parameterSpecs", () => {
+    class Scale extends ParametrizedLayer implements Layer {
+      readonly name = "scale";
+      readonly kind = "scale";
+      parameterSpecs() {
+        return { "scale.s": { shape: [1, 3], init: init.normal({ mean: 2, std: 0 }), fanIn: 3, fanOut: 3 } };
+      }
+      apply(params: Params, x: Tensor) {
+        return mul(x, params["scale.s"]);
+      }
+      describe() {
+        return { kind: "scale", name: "scale" };
+      }
+    }
+    const layer = new Scale();
+    expect(layer.parameterShapes()).toEqual({ "scale.s": [1, 3] });
+    const params = layer.initialize(0, "float32");
+    expect(Array.from(params["scale.s"].data)).toEqual([2, 2, 2]);
+    expect(params["scale.s"].dtype).toBe("float32");
+  });
+});

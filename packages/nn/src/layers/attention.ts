@@ -1,11 +1,10 @@
-import { add, div, formatShape, matmul, reshape, softmax, Tensor, tensor, transpose, where, type FloatDType } from "@tapegrad/core";
+import { add, div, formatShape, matmul, reshape, softmax, Tensor, tensor, transpose, where } from "@tapegrad/core";
 import { init, type Initializer } from "../init";
 import {
   checkLayerName,
   checkPositiveInteger,
-  initializeParameters,
   parameterOf,
-  parameterShapes,
+  ParametrizedLayer,
   type Layer,
   type LayerDescription,
   type ParameterSpec,
@@ -94,7 +93,7 @@ export interface AttentionResult {
  * PyTorch's `key_padding_mask` is the opposite of `mask`: true there hides a key.
  * @example `new MultiHeadAttention({ name: "attn", embedDim: 16, heads: 4, causal: true }) // or multiHeadAttention({...})`
  */
-export class MultiHeadAttention implements Layer<Tensor | AttentionInput, Tensor> {
+export class MultiHeadAttention extends ParametrizedLayer implements Layer<Tensor | AttentionInput, Tensor> {
   /** Always `"multiHeadAttention"`. */
   readonly kind = "multiHeadAttention";
   /** The layer's name, the prefix of its parameter names. */
@@ -116,6 +115,7 @@ export class MultiHeadAttention implements Layer<Tensor | AttentionInput, Tensor
 
   /** Use {@link multiHeadAttention}. */
   constructor(options: MultiHeadAttentionOptions) {
+    super();
     const { name, embedDim, heads, causal = false } = options;
     checkLayerName("multiHeadAttention", name);
     const where = `multiHeadAttention layer '${name}'`;
@@ -148,15 +148,7 @@ export class MultiHeadAttention implements Layer<Tensor | AttentionInput, Tensor
     return { ...projection("q", E), ...projection("k", this.keyDim), ...projection("v", this.valueDim), ...projection("o", E) };
   }
 
-  /** The shapes of the parameters. */
-  parameterShapes(): Record<string, number[]> {
-    return parameterShapes(this);
-  }
 
-  /** Fresh parameter values, from a seed. */
-  initialize(seed = 0, dtype: FloatDType = "float64"): Params {
-    return initializeParameters(this, seed, dtype);
-  }
 
   /** The attention output `[batch, queryTime, E]`. */
   apply(params: Params, input: Tensor | AttentionInput): Tensor {

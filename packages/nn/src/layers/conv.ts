@@ -1,12 +1,11 @@
-import { add, broadcastTo, conv1d as convolve1d, conv2d as convolve2d, formatShape, reshape, type FloatDType, type Pair, type Tensor } from "@tapegrad/core";
+import { add, broadcastTo, conv1d as convolve1d, conv2d as convolve2d, formatShape, reshape, type Pair, type Tensor } from "@tapegrad/core";
 import { activationFunction, type Activation } from "../activation";
 import { init, type Initializer } from "../init";
 import {
   checkLayerName,
   checkPositiveInteger,
-  initializeParameters,
   parameterOf,
-  parameterShapes,
+  ParametrizedLayer,
   type Layer,
   type LayerDescription,
   type ParameterSpec,
@@ -95,7 +94,7 @@ export interface ConvDescription extends LayerDescription {
  * parameters are PyTorch's `weight` and `bias` under the names `${name}.W` and `${name}.b`.
  * @example `new Conv2d({ name: "conv1", inChannels: 1, outChannels: 6, kernelSize: 5 }) // or conv2d({...})`
  */
-export class Conv2d implements Layer {
+export class Conv2d extends ParametrizedLayer implements Layer {
   /** Always `"conv2d"`. */
   readonly kind = "conv2d";
   /** The layer's name, the prefix of its parameter names. */
@@ -128,6 +127,7 @@ export class Conv2d implements Layer {
 
   /** Use {@link conv2d}. */
   constructor(options: Conv2dLayerOptions) {
+    super();
     const where = `conv2d layer '${options?.name}'`;
     checkLayerName("conv2d", options?.name);
     const common = checkConvOptions(where, options);
@@ -153,15 +153,7 @@ export class Conv2d implements Layer {
     return convParameterSpecs(this, this.kernelSize, this.weightInit, this.biasInit);
   }
 
-  /** The shapes of W and b. */
-  parameterShapes(): Record<string, number[]> {
-    return parameterShapes(this);
-  }
 
-  /** Fresh values of W and b, from a seed. */
-  initialize(seed: number, dtype: FloatDType = "float64"): Params {
-    return initializeParameters(this, seed, dtype);
-  }
 
   /** Z = conv2d(X, W) + b, before the activation: [N, O, oH, oW]. */
   linear(params: Params, x: Tensor): Tensor {
@@ -202,7 +194,7 @@ export class Conv2d implements Layer {
  * The layer is row-major. Parameters `${name}.W` and `${name}.b` are PyTorch's `weight` and `bias`.
  * @example `new Conv1d({ name: "conv", inChannels: 8, outChannels: 16, kernelSize: 3, padding: "same" }) // or conv1d({...})`
  */
-export class Conv1d implements Layer {
+export class Conv1d extends ParametrizedLayer implements Layer {
   /** Always `"conv1d"`. */
   readonly kind = "conv1d";
   /** The layer's name, the prefix of its parameter names. */
@@ -235,6 +227,7 @@ export class Conv1d implements Layer {
 
   /** Use {@link conv1d}. */
   constructor(options: Conv1dLayerOptions) {
+    super();
     const where = `conv1d layer '${options?.name}'`;
     checkLayerName("conv1d", options?.name);
     const common = checkConvOptions(where, options);
@@ -260,15 +253,7 @@ export class Conv1d implements Layer {
     return convParameterSpecs(this, [this.kernelSize], this.weightInit, this.biasInit);
   }
 
-  /** The shapes of W and b. */
-  parameterShapes(): Record<string, number[]> {
-    return parameterShapes(this);
-  }
 
-  /** Fresh values of W and b, from a seed. */
-  initialize(seed: number, dtype: FloatDType = "float64"): Params {
-    return initializeParameters(this, seed, dtype);
-  }
 
   /** Z = conv1d(X, W) + b, before the activation: [N, O, oL]. */
   linear(params: Params, x: Tensor): Tensor {

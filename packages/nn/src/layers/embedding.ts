@@ -1,11 +1,10 @@
-import { formatShape, gather, type FloatDType, type Tensor } from "@tapegrad/core";
+import { formatShape, gather, type Tensor } from "@tapegrad/core";
 import { init, type Initializer } from "../init";
 import {
   checkLayerName,
   checkPositiveInteger,
-  initializeParameters,
   parameterOf,
-  parameterShapes,
+  ParametrizedLayer,
   type Layer,
   type LayerDescription,
   type ParameterSpec,
@@ -46,7 +45,7 @@ export interface EmbeddingDescription extends LayerDescription {
  * from a one-hot vector would.
  * @example `new Embedding({ name: "tokens", vocabularySize: 100, dimensions: 16 }) // or embedding({...})`
  */
-export class Embedding implements Layer {
+export class Embedding extends ParametrizedLayer implements Layer {
   /** Always `"embedding"`. */
   readonly kind = "embedding";
   /** The layer's name, the prefix of its parameter name. */
@@ -61,6 +60,7 @@ export class Embedding implements Layer {
 
   /** Use {@link embedding}. */
   constructor(options: EmbeddingOptions) {
+    super();
     checkLayerName("embedding", options?.name);
     const where = `embedding layer '${options.name}'`;
     checkPositiveInteger(where, "vocabularySize", options.vocabularySize);
@@ -77,15 +77,7 @@ export class Embedding implements Layer {
     return { [this.weightName]: { shape: [this.vocabularySize, this.dimensions], init: this.weightInit, fanIn: this.vocabularySize, fanOut: this.dimensions } };
   }
 
-  /** The shape of W. */
-  parameterShapes(): Record<string, number[]> {
-    return parameterShapes(this);
-  }
 
-  /** Fresh values of W, from a seed. */
-  initialize(seed: number, dtype: FloatDType = "float64"): Params {
-    return initializeParameters(this, seed, dtype);
-  }
 
   /** The vectors of `indices` (int32, shape S): shape S + [D]. */
   apply(params: Params, indices: Tensor): Tensor {

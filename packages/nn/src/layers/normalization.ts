@@ -1,11 +1,10 @@
-import { add, div, formatShape, full, mean, mul, noGrad, reshape, sqrt, sub, variance, type FloatDType, type Tensor } from "@tapegrad/core";
+import { add, div, formatShape, full, mean, mul, noGrad, reshape, sqrt, sub, variance, type Tensor } from "@tapegrad/core";
 import { init, type Initializer } from "../init";
 import {
   checkLayerName,
   checkPositiveInteger,
-  initializeParameters,
   parameterOf,
-  parameterShapes,
+  ParametrizedLayer,
   type Layer,
   type LayerContext,
   type LayerDescription,
@@ -54,7 +53,7 @@ export interface LayerNormDescription extends LayerDescription {
  * same shape. It computes the same in training and evaluation.
  * @example `new LayerNorm({ name: "norm", normalizedShape: 8 }) // or layerNorm({...})`
  */
-export class LayerNorm implements Layer {
+export class LayerNorm extends ParametrizedLayer implements Layer {
   /** Always `"layerNorm"`. */
   readonly kind = "layerNorm";
   /** The layer's name, the prefix of its parameter names. */
@@ -70,6 +69,7 @@ export class LayerNorm implements Layer {
 
   /** Use {@link layerNorm}. */
   constructor(options: LayerNormOptions) {
+    super();
     const { name, eps = 1e-5 } = options;
     checkLayerName("layerNorm", name);
     const where = `layerNorm layer '${name}'`;
@@ -96,15 +96,7 @@ export class LayerNorm implements Layer {
     };
   }
 
-  /** The shapes of γ and β. */
-  parameterShapes(): Record<string, number[]> {
-    return parameterShapes(this);
-  }
 
-  /** Fresh values of γ and β. */
-  initialize(seed = 0, dtype: FloatDType = "float64"): Params {
-    return initializeParameters(this, seed, dtype);
-  }
 
   /** y = (x − mean)/√(var + eps)·γ + β over the last axes. */
   apply(params: Params, x: Tensor): Tensor {
@@ -180,7 +172,7 @@ export interface BatchNormDescription extends LayerDescription {
  * convention); output: the same shape.
  * @example `new BatchNorm({ name: "bn", features: 16 }) // or batchNorm({...})`
  */
-export class BatchNorm implements Layer {
+export class BatchNorm extends ParametrizedLayer implements Layer {
   /** Always `"batchNorm"`. */
   readonly kind = "batchNorm";
   /** The layer normalises with batch statistics while training. */
@@ -204,6 +196,7 @@ export class BatchNorm implements Layer {
 
   /** Use {@link batchNorm}. */
   constructor(options: BatchNormOptions) {
+    super();
     const { name, features, eps = 1e-5, momentum = 0.1 } = options;
     checkLayerName("batchNorm", name);
     const where = `batchNorm layer '${name}'`;
@@ -239,15 +232,7 @@ export class BatchNorm implements Layer {
     };
   }
 
-  /** The shapes of γ and β. */
-  parameterShapes(): Record<string, number[]> {
-    return parameterShapes(this);
-  }
 
-  /** Fresh values of γ and β. */
-  initialize(seed = 0, dtype: FloatDType = "float64"): Params {
-    return initializeParameters(this, seed, dtype);
-  }
 
   /** Batch statistics in training (recording the running ones), running statistics otherwise. */
   apply(params: Params, x: Tensor, context?: LayerContext): Tensor {

@@ -4,9 +4,8 @@ import { init, type Initializer } from "../init";
 import {
   checkLayerName,
   checkPositiveInteger,
-  initializeParameters,
   parameterOf,
-  parameterShapes,
+  ParametrizedLayer,
   type Layer,
   type LayerDescription,
   type ParameterSpec,
@@ -109,7 +108,7 @@ export interface RecurrentStepWeights {
  * still [gates·hidden]. A column-convention dense layer can take the last state as it is;
  * `transposeParameters` turns one convention's parameters into the other's.
  */
-export abstract class RecurrentLayer implements Layer<Tensor | RecurrentInput, Tensor> {
+export abstract class RecurrentLayer extends ParametrizedLayer implements Layer<Tensor | RecurrentInput, Tensor> {
   /** `"rnn"`, `"lstm"` or `"gru"`. */
   abstract readonly kind: RecurrentKind;
   /** The layer's name, the prefix of its parameter names. */
@@ -138,6 +137,7 @@ export abstract class RecurrentLayer implements Layer<Tensor | RecurrentInput, T
 
   /** Use {@link rnn}, {@link lstm} or {@link gru}. */
   constructor(kind: RecurrentKind, options: RecurrentOptions) {
+    super();
     const { name, inputSize, hiddenSize, returnSequences = false, convention = "row" } = options;
     checkLayerName(kind, name);
     const where = `${kind} layer '${name}'`;
@@ -170,15 +170,7 @@ export abstract class RecurrentLayer implements Layer<Tensor | RecurrentInput, T
     };
   }
 
-  /** The shapes of the parameters. */
-  parameterShapes(): Record<string, number[]> {
-    return parameterShapes(this);
-  }
 
-  /** Fresh parameter values, from a seed. */
-  initialize(seed = 0, dtype: FloatDType = "float64"): Params {
-    return initializeParameters(this, seed, dtype);
-  }
 
   /**
    * Runs the cell over every time step of `x` (`[batch, time, features]`, or
